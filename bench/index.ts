@@ -1,0 +1,33 @@
+/**
+ * `npm run bench [-- SUITE... [--quick]]`: runs the named benchmark suites (all when
+ * none is named). Benchmarks measure kubeha beside the tools it replaces, in the
+ * same run, and report ratios; they never assert timings.
+ */
+type Suite = (args: string[]) => Promise<void>;
+
+const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
+  inventory: () => import('./inventory.js'),
+  plan: () => import('./plan.js'),
+  proxy: () => import('./proxy.js'),
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const named = args.filter((a) => !a.startsWith('-'));
+  const flags = args.filter((a) => a.startsWith('-'));
+  const unknown = named.filter((n) => !(n in SUITES));
+  if (unknown.length) {
+    console.error(
+      `unknown benchmark suite(s): ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  for (const name of named.length ? named : Object.keys(SUITES)) {
+    console.log(`\n## ${name}\n`);
+    const suite = await SUITES[name]!();
+    await suite.run(flags);
+  }
+}
+
+await main();

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { addPlannerOptions } from './plan-options.js';
+
+export function registerLint(program: Command): void {
+  addPlannerOptions(
+    program
+      .command('lint')
+      .description(
+        'check an inventory for API-server HA traps (exit 0: clean or warnings, 1: errors, 2: unreadable input)',
+      ),
+    false,
+  )
+    .option('-o, --output <format>', 'text | json', 'text')
+    .option('--rules', 'list the rules and exit')
+    .action(async (opts) => {
+      const { runLint } = await import('./lint-run.js');
+      await runLint(opts);
+    });
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { DEFAULT_KUBESPRAY_VERSION } from '../kubespray/versions.js';
+
+/** The options `plan`, `render` and `lint` share. */
+export interface PlannerOptions {
+  inventory: string[];
+  extraVars?: string[];
+  kubesprayVersion?: string;
+}
+
+export function addPlannerOptions(cmd: Command, inventoryRequired = true): Command {
+  const help = 'inventory file or directory (repeatable)';
+  return (
+    inventoryRequired
+      ? cmd.requiredOption('-i, --inventory <source...>', help)
+      : cmd.option('-i, --inventory <source...>', help)
+  )
+    .option('-e, --extra-vars <kv...>', 'KEY=VALUE, JSON/YAML text, or @file (repeatable)')
+    .option(
+      '--kubespray-version <version>',
+      `Kubespray release to model: 2.29, 2.30, 2.31 or main (default ${DEFAULT_KUBESPRAY_VERSION})`,
+    );
+}

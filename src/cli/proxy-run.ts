@@ -1,0 +1,152 @@
+import { readFile } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { pino } from 'pino';
+import { KubehaError, formatError, isKubehaError } from '../shared/errors.js';
+import { loadProxyConfig, type RawConfig } from '../proxy/config.js';
+import { proxyConfigJsonSchema } from '../proxy/config-schema.js';
+import { ProxyDaemon } from '../proxy/daemon.js';
+import { ProxySupervisor } from '../proxy/cluster-supervisor.js';
+
+export interface ProxyOptions {
+  config?: string;
+  listen?: string[];
+  upstream?: string[];
+  admin?: string;
+  algorithm?: string;
+  healthCheck?: string;
+  healthPath?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  logLevel?: string;
+  discover?: boolean;
+  workers?: number;
+  checkConfig?: boolean;
+  schema?: boolean;
+}
+
+/** Flags as a partial configuration, in the file's key names. */
+export function flagsToConfig(o: ProxyOptions): RawConfig {
+  const hc: RawConfig = {
+    kind: o.healthCheck,
+    path: o.healthPath,
+    caFile: o.caFile,
+    certFile: o.certFile,
+    keyFile: o.keyFile,
+  };
+  const hcSet = Object.values(hc).some((v) => v !== undefined);
+  return {
+    listen: o.listen,
+    upstreams: o.upstream,
+    admin: o.admin === 'off' ? null : o.admin,
+    algorithm: o.algorithm,
+    logLevel: o.logLevel,
+    workers: o.workers,
+    discovery: o.discover ? { kubernetesEndpoints: true } : undefined,
+    healthCheck: hcSet
+      ? Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined))
+      : undefined,
+  };
+}
+
+async function packageVersion(): Promise<string> {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(await readFile(url, 'utf8')) as { version: string }).version;
+}
+
+export async function runProxy(opts: ProxyOptions): Promise<void> {
+  if (opts.schema) {
+    process.stdout.write(`${JSON.stringify(proxyConfigJsonSchema(), null, 2)}\n`);
+    return;
+  }
+  if (opts.config === undefined && (opts.upstream ?? []).length === 0) {
+    throw new KubehaError('E_USAGE', 'no upstreams', {
+      hint: 'give --upstream HOST:PORT (repeatable) or --config FILE',
+    });
+  }
+  const flags = flagsToConfig(opts);
+  const load = () => loadProxyConfig(opts.config, flags);
+  const cfg = await load();
+  if (opts.checkConfig) {
+    process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
+    return;
+  }
+  const logger = pino({
+    level: cfg.logLevel,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+  const version = await packageVersion();
+  const daemon =
+    cfg.workers > 1
+      ? new ProxySupervisor(cfg, logger, version)
+      : new ProxyDaemon(cfg, { logger, version });
+  await daemon.start();
+
+  // Reloads run one at a time; a bad config is logged and the running one kept.
+  let chain = Promise.resolve();
+  const reload = (why: string) => {
+    chain = chain.then(async () => {
+      try {
+        await daemon.reload(await load());
+        logger.info({ trigger: why }, `reloaded (${why})`);
+      } catch (err) {
+        const msg = isKubehaError(err) ? formatError(err) : (err as Error).message;
+        logger.error(
+          { trigger: why, error: msg },
+          `reload rejected, keeping the running configuration: ${msg}`,
+        );
+      }
+    });
+  };
+  const onHup = () => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  const watcher = opts.config
+    ? watchFile(opts.config, () => reload('config file changed'))
+    : undefined;
+
+  await new Promise<void>((done) => {
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+  });
+  logger.info('signal received: stopping gracefully');
+  process.off('SIGHUP', onHup);
+  watcher?.close();
+  await chain;
+  await daemon.stop();
+}
+
+/**
+ * Watches the file's directory, not the file: editors and ConfigMap mounts
+ * replace files by rename. Fires only when the content really changed.
+ */
+function watchFile(path: string, changed: () => void): FSWatcher {
+  const abs = resolve(path);
+  let last = '';
+  let timer: NodeJS.Timeout | undefined;
+  const digest = async () => {
+    try {
+      return createHash('sha256')
+        .update(await readFile(abs))
+        .digest('hex');
+    } catch {
+      return '';
+    }
+  };
+  void digest().then((d) => (last = d));
+  const w = watch(dirname(abs), (_event, name) => {
+    if (name !== null && name !== basename(abs) && !name.startsWith('..')) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      void digest().then((d) => {
+        if (d === '' || d === last) return;
+        last = d;
+        changed();
+      });
+    }, 200);
+  });
+  w.on('close', () => clearTimeout(timer));
+  return w;
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { addPlannerOptions } from './plan-options.js';
+
+export function registerRender(program: Command): void {
+  addPlannerOptions(
+    program
+      .command('render')
+      .description(
+        "write, per host, the files Kubespray would write for the local API-server proxy (and kubeha's extras)",
+      ),
+  )
+    .requiredOption('--out <dir>', 'output directory (files go to DIR/<host>/<path on the host>)')
+    .option('--proxy <type>', 'nginx | haproxy | kubeha (default: what Kubespray deploys)')
+    .option('--force', 'overwrite files that differ')
+    .action(async (opts) => {
+      const { runRender } = await import('./render-run.js');
+      await runRender(opts);
+    });
+}

@@ -1,0 +1,226 @@
+import type { Inventory } from '../inventory/index.js';
+import type { Diagnostic } from '../shared/diagnostics.js';
+import { apiserverSans } from '../kubespray/certificate-sans.js';
+import { buildCluster, type KsCluster, type KsHost } from '../kubespray/cluster.js';
+import {
+  componentEndpoints,
+  controlPlaneEndpoint,
+  externalKubeconfig,
+  kubeProxyServer,
+} from '../kubespray/component-endpoints.js';
+import type { ScopedValue } from '../kubespray/host-scope.js';
+import { KUBESPRAY_ERAS, type KubesprayEra } from '../kubespray/versions.js';
+import { accessPath } from './access-path.js';
+import { eraDifferences } from './era-differences.js';
+import { runLintRules } from './lint-rules.js';
+import { describePattern } from './pattern.js';
+import {
+  PLAN_SCHEMA_VERSION,
+  type AccessRow,
+  type Plan,
+  type PlanHost,
+  type PlanLocalProxy,
+  type PlanProxySettings,
+  type PlanVariable,
+} from './plan-types.js';
+
+/** The variables shown in the plan, read on the first control plane. */
+const PLAN_VARIABLES = [
+  'loadbalancer_apiserver_localhost',
+  'loadbalancer_apiserver',
+  'apiserver_loadbalancer_domain_name',
+  'loadbalancer_apiserver_type',
+  'loadbalancer_apiserver_port',
+  'loadbalancer_apiserver_healthcheck_port',
+  'kube_apiserver_port',
+  'kube_apiserver_bind_address',
+  'ipv4_stack',
+  'ipv6_stack',
+];
+
+export interface BuildOptions {
+  era: KubesprayEra;
+  /** diagnostics from loading the inventory, carried into the plan */
+  inventoryDiagnostics?: Diagnostic[];
+  /** compare with the other eras (off when building those comparisons) */
+  compareEras?: boolean;
+}
+
+export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
+  const cluster = buildCluster(inv, opts.era);
+  const access = accessTable(cluster);
+  const first = cluster.controlPlanes[0];
+  const ext = externalKubeconfig(cluster);
+  const plan: Plan = {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    kubespray: { version: opts.era.id, label: opts.era.label },
+    sources: inv.sources,
+    pattern: describePattern(cluster, access),
+    variables: first ? planVariables(first) : {},
+    controlPlanes: cluster.controlPlanes.map((c) => ({
+      host: c.name,
+      address: c.net.mainAccessIp,
+      port: c.apiserverPort,
+    })),
+    externalLb: first?.lb
+      ? {
+          address: first.lb.address ?? null,
+          port: first.lb.port ?? first.apiserverPort,
+          domainName: first.domainName ?? null,
+        }
+      : null,
+    endpoints: {
+      controlPlaneEndpoint: controlPlaneEndpoint(cluster) ?? null,
+      kubeProxy: kubeProxyServer(cluster)?.endpoint ?? null,
+      global: first?.globalEndpoint ?? null,
+      external: ext?.endpoint ?? null,
+    },
+    hosts: cluster.hosts.map((h) => planHost(cluster, h)),
+    access,
+    certificateSans: apiserverSans(cluster),
+    eraDifferences: [],
+    diagnostics: [],
+  };
+  plan.diagnostics = [
+    ...(opts.inventoryDiagnostics ?? []).map((d) => ({
+      id: d.code,
+      severity: d.severity,
+      message: d.message,
+      fix: d.hint,
+      file: d.file,
+      line: d.line,
+    })),
+    ...runLintRules(cluster, plan),
+  ];
+  if (opts.compareEras !== false) {
+    const others = KUBESPRAY_ERAS.filter((e) => e.id !== opts.era.id).map((era) =>
+      eraView(inv, era, cluster),
+    );
+    plan.eraDifferences = eraDifferences(plan, others);
+  }
+  return plan;
+}
+
+/** What eraDifferences compares: the pattern and the access table under another era. */
+export interface EraView {
+  kubespray: Plan['kubespray'];
+  pattern: Plan['pattern'];
+  access: AccessRow[];
+}
+
+function eraView(inv: Inventory, era: KubesprayEra, base: KsCluster): EraView {
+  const cluster = buildCluster(inv, era, base);
+  const access = accessTable(cluster);
+  return {
+    kubespray: { version: era.id, label: era.label },
+    pattern: describePattern(cluster, access),
+    access,
+  };
+}
+
+export function accessTable(cluster: KsCluster): AccessRow[] {
+  return componentEndpoints(cluster).map((c) => {
+    const from = cluster.byName.get(c.host);
+    return {
+      host: c.host,
+      role: from ? (from.controlPlane ? 'control-plane' : 'worker') : 'outside',
+      component: c.component,
+      file: c.file,
+      endpoint: c.endpoint,
+      path: accessPath(cluster, from, c.endpoint),
+      setBy: c.setBy,
+    };
+  });
+}
+
+function planHost(cluster: KsCluster, h: KsHost): PlanHost {
+  const roles = [
+    ...(h.controlPlane ? ['control-plane'] : []),
+    ...(h.worker ? ['worker'] : []),
+    ...(h.etcd ? ['etcd'] : []),
+  ];
+  return {
+    name: h.name,
+    roles,
+    groups: h.groups,
+    mainIp: h.net.mainIp,
+    mainAccessIp: h.net.mainAccessIp,
+    mainIpSource: h.net.mainIpSource,
+    kubeApiserverEndpoint: h.endpoint,
+    kubeApiserverGlobalEndpoint: h.globalEndpoint,
+    localProxy: h.localProxy ? localProxy(cluster, h) : null,
+  };
+}
+
+function localProxy(cluster: KsCluster, h: KsHost): PlanLocalProxy {
+  const type = h.localProxy!;
+  const port = h.localLbPort;
+  const listen = [`127.0.0.1:${port}`, ...(h.ipv6Stack ? [`[::1]:${port}`] : [])];
+  const healthListen =
+    h.healthPort === undefined
+      ? []
+      : type === 'nginx'
+        ? [`*:${h.healthPort}`, ...(h.ipv6Stack ? [`[::]:${h.healthPort}`] : [])]
+        : [`0.0.0.0:${h.healthPort}`, ...(h.ipv6Stack ? [`[::]:${h.healthPort}`] : [])];
+  const s = h.scope;
+  const manifestDir = s.string('kube_manifest_dir') ?? '/etc/kubernetes/manifests';
+  const configDir =
+    type === 'nginx'
+      ? (s.string('nginx_config_dir') ?? '/etc/nginx')
+      : (s.string('haproxy_config_dir') ?? '/etc/haproxy');
+  const files = [
+    `${configDir}/${type === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'}`,
+    `${manifestDir}/${type === 'nginx' ? 'nginx-proxy.yml' : 'haproxy.yml'}`,
+  ];
+  const settings: PlanProxySettings = {
+    listenPort: port,
+    apiserverPort: h.apiserverPort,
+    healthPort: h.healthPort ?? null,
+    ipv6Stack: h.ipv6Stack,
+    keepaliveTimeout: s.string('loadbalancer_apiserver_keepalive_timeout') ?? '5m',
+    rlimitNofile: cluster.era.nginxRlimitNofile,
+    haproxyIpv6BindSemicolon: cluster.era.haproxyIpv6BindSemicolon,
+    podName:
+      s.string('loadbalancer_apiserver_pod_name') ?? (type === 'nginx' ? 'nginx-proxy' : 'haproxy'),
+    image: `${s.string(`${type}_image_repo`)}:${s.string(`${type}_image_tag`)}`,
+    pullPolicy: s.string('k8s_image_pull_policy') ?? 'IfNotPresent',
+    cpuRequests: s.string('loadbalancer_apiserver_cpu_requests') ?? '25m',
+    memoryRequests: s.string('loadbalancer_apiserver_memory_requests') ?? '32M',
+    configDir,
+    manifestDir,
+  };
+  return {
+    type,
+    listen,
+    healthListen,
+    upstreams: cluster.controlPlanes.map((c) => ({
+      host: c.name,
+      address: c.net.mainAccessIp,
+      // the upstream port is kube_apiserver_port as seen on the proxy's host
+      port: h.apiserverPort,
+    })),
+    files,
+    settings,
+  };
+}
+
+function planVariables(first: KsHost): Record<string, PlanVariable> {
+  const out: Record<string, PlanVariable> = {};
+  for (const name of PLAN_VARIABLES) {
+    const v = first.scope.lookup(name);
+    out[name] =
+      v === null ? { value: null, from: 'undefined' } : { value: v.value, from: describeSource(v) };
+  }
+  return out;
+}
+
+export function describeSource(v: ScopedValue): string {
+  if (v.source.kind === 'default') return v.source.from;
+  if (v.source.kind === 'magic') return 'Ansible';
+  const o = v.source.origin;
+  return o.line !== undefined
+    ? `${o.file}:${o.line}`
+    : o.file === '?'
+      ? o.layer
+      : `${o.file} (${o.layer})`;
+}

@@ -1,0 +1,147 @@
+/**
+ * The plan: kubeha's answer for one inventory, before anything is deployed.
+ * This is the JSON/YAML schema `kubeha plan -o json` prints and `plan.json`
+ * holds; `simulate`, `check` and the proxy config renderer read it. Keep it
+ * stable: add fields, never rename or remove them without bumping schemaVersion.
+ * Documented in docs/planner.md.
+ */
+export const PLAN_SCHEMA_VERSION = 1;
+
+export type PatternId = 'case1' | 'case2' | 'case3' | 'single' | 'broken' | 'none';
+
+export interface PlanPattern {
+  /** what Kubespray will actually build */
+  id: PatternId;
+  name: string;
+  /** what the two variables ask for (the articles' table) */
+  requested: PatternId;
+  requestedName: string;
+  /** set when requested != id: why Kubespray builds something else */
+  mismatch?: string;
+  summary: string;
+}
+
+/** How a connection to an endpoint from a given host reaches an API server. */
+export type PathKind =
+  | 'local-apiserver' // the API server on the same host
+  | 'local-proxy' // nginx/haproxy on the same host, to every control plane
+  | 'external-lb' // the external load balancer, to every control plane
+  | 'direct' // one control plane's address: no failover
+  | 'unresolved' // a name nothing in the plan maps (e.g. lb-apiserver.kubernetes.local without DNS)
+  | 'nothing-listens'; // loopback, but no proxy or API server on that port
+
+export interface AccessPath {
+  kind: PathKind;
+  /** hosts (control planes) the connection can end on */
+  targets: string[];
+  /** "local proxy (nginx) → cp1, cp2, cp3" */
+  text: string;
+}
+
+export interface AccessRow {
+  host: string;
+  /** control-plane | worker | outside */
+  role: string;
+  component: string;
+  file: string;
+  endpoint: string;
+  path: AccessPath;
+  setBy: string;
+}
+
+export interface PlanUpstream {
+  host: string;
+  address: string;
+  port: number;
+}
+
+export interface PlanLocalProxy {
+  type: 'nginx' | 'haproxy';
+  /** host:port the proxy listens on (loopback) */
+  listen: string[];
+  /** health listener, when loadbalancer_apiserver_healthcheck_port is set */
+  healthListen: string[];
+  upstreams: PlanUpstream[];
+  /** files Kubespray writes, absolute paths on the host */
+  files: string[];
+  /** the template inputs for those files, resolved for this host */
+  settings: PlanProxySettings;
+}
+
+export interface PlanProxySettings {
+  listenPort: number;
+  apiserverPort: number;
+  healthPort: number | null;
+  ipv6Stack: boolean;
+  keepaliveTimeout: string;
+  /** nginx.conf worker_rlimit_nofile of the Kubespray release */
+  rlimitNofile: number;
+  /** the release's haproxy.cfg.j2 ends the IPv6 bind line with ";" (v2.29 and earlier) */
+  haproxyIpv6BindSemicolon: boolean;
+  podName: string;
+  image: string;
+  pullPolicy: string;
+  cpuRequests: string;
+  memoryRequests: string;
+  /** nginx_config_dir / haproxy_config_dir */
+  configDir: string;
+  /** kube_manifest_dir */
+  manifestDir: string;
+}
+
+export interface PlanHost {
+  name: string;
+  roles: string[];
+  groups: string[];
+  mainIp: string;
+  mainAccessIp: string;
+  /** ip | access_ip | ip6 | access_ip6 | ansible_host | fallback */
+  mainIpSource: string;
+  kubeApiserverEndpoint: string;
+  kubeApiserverGlobalEndpoint: string;
+  localProxy: PlanLocalProxy | null;
+}
+
+export interface PlanVariable {
+  value: unknown;
+  /** "group_vars/all/all.yml:3", "Kubespray 2.31 default", … */
+  from: string;
+}
+
+export interface PlanDiagnostic {
+  /** lint rule id, e.g. KH020, or an inventory diagnostic code */
+  id: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  fix?: string;
+  host?: string;
+  file?: string;
+  line?: number;
+}
+
+export interface Plan {
+  schemaVersion: number;
+  kubespray: { version: string; label: string };
+  sources: string[];
+  pattern: PlanPattern;
+  /** the variables that decide the pattern, as seen on the first control plane */
+  variables: Record<string, PlanVariable>;
+  controlPlanes: PlanUpstream[];
+  externalLb: { address: string | null; port: number; domainName: string | null } | null;
+  endpoints: {
+    /** kubeadm controlPlaneEndpoint */
+    controlPlaneEndpoint: string | null;
+    /** the kube-proxy ConfigMap's server */
+    kubeProxy: string | null;
+    /** kube_apiserver_global_endpoint (first control plane) */
+    global: string | null;
+    /** the admin kubeconfig artifact for outside users */
+    external: string | null;
+  };
+  hosts: PlanHost[];
+  access: AccessRow[];
+  certificateSans: string[];
+  /** how the other modelled Kubespray releases differ for this inventory */
+  eraDifferences: string[];
+  diagnostics: PlanDiagnostic[];
+}

@@ -1,0 +1,80 @@
+/**
+ * The admin endpoint (default 127.0.0.1:8081; Kubespray's nginx-proxy serves
+ * /healthz on all interfaces and answers 200 whatever the API servers do).
+ * /livez: the process serves. /readyz and /healthz: 200 only while at least one
+ * upstream is healthy, else 503 with the reasons. /metrics: Prometheus text.
+ * /status: JSON of every upstream.
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { HostPort } from '../shared/address.js';
+
+export interface AdminSources {
+  ready(): { ok: boolean; detail: string };
+  status(): object;
+  registry: Registry;
+}
+
+export class AdminServer {
+  readonly server: Server;
+
+  constructor(
+    readonly address: HostPort,
+    src: AdminSources,
+  ) {
+    this.server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://admin').pathname;
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return text(res, 405, 'method not allowed\n');
+      switch (path) {
+        case '/livez':
+          return text(res, 200, 'ok\n');
+        case '/readyz':
+        case '/healthz': {
+          const r = src.ready();
+          return text(res, r.ok ? 200 : 503, `${r.detail}\n`);
+        }
+        case '/metrics':
+          src.registry.metrics().then(
+            (body) => {
+              res.writeHead(200, { 'content-type': src.registry.contentType });
+              res.end(body);
+            },
+            (err: Error) => text(res, 500, `${err.message}\n`),
+          );
+          return;
+        case '/status':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(`${JSON.stringify(src.status(), null, 2)}\n`);
+          return;
+        default:
+          return text(res, 404, 'not found: try /livez /readyz /healthz /metrics /status\n');
+      }
+    });
+    // A scrape or probe that stalls must not pin a socket forever.
+    this.server.requestTimeout = 10_000;
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.address.host, port: this.address.port }, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+function text(res: ServerResponse, code: number, body: string): void {
+  res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(body);
+}

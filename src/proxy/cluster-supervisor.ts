@@ -1,0 +1,207 @@
+/**
+ * Multi-process mode (`workers: N` > 1). One Node process moves bytes on one
+ * core; Kubespray's nginx-proxy runs `worker_processes 2`. The supervisor keeps
+ * everything that must be decided once (health checks, panic mode, discovery,
+ * the admin endpoint, reloads, signals) and forks N workers through node:cluster
+ * that share the listening sockets (SCHED_NONE: the kernel spreads accepts, as
+ * with nginx workers) and run only the data path. Health changes are pushed to
+ * every worker at once; workers send back connect failures as they happen and
+ * their counters every STATS_INTERVAL_MS for /metrics and /status.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { KubehaError } from '../shared/errors.js';
+import type { HealthState } from '../balancing/upstream-health.js';
+import type { ProxyConfig } from './config-schema.js';
+import { ProxyDaemon, type WorkerStats } from './daemon.js';
+import type { FromWorker, ToWorker } from './cluster-protocol.js';
+import type { ListenerCounters } from './data-path.js';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./cluster-worker.js', import.meta.url));
+const REPLY_TIMEOUT_MS = 10_000;
+
+interface WorkerSlot {
+  worker: Worker;
+  stats?: WorkerStats;
+}
+
+export class ProxySupervisor {
+  readonly daemon: ProxyDaemon;
+  private readonly slots = new Map<number, WorkerSlot>();
+  private stopping = false;
+  private reloadId = 0;
+  private lastRefork = 0;
+
+  constructor(
+    private cfg: ProxyConfig,
+    private readonly log: Logger,
+    version?: string,
+  ) {
+    this.daemon = new ProxyDaemon(cfg, {
+      logger: log,
+      version,
+      role: 'supervisor',
+      events: { transition: (u) => this.broadcast({ t: 'health', key: u.key, health: u.health }) },
+      upstreamListChanged: () => void this.pushConfig(),
+      remoteListeners: () => this.listenerCounters(),
+    });
+  }
+
+  private healthSnapshot(): Record<string, HealthState> {
+    return Object.fromEntries(this.daemon.pool.upstreams.map((u) => [u.key, u.health]));
+  }
+
+  /** What a worker runs: the supervisor's effective upstream list, no discovery of its own. */
+  private workerConfig(): ProxyConfig {
+    return {
+      ...this.cfg,
+      upstreams: this.daemon.upstreamList(),
+      discovery: { ...this.cfg.discovery, kubernetesEndpoints: false },
+    };
+  }
+
+  private broadcast(m: ToWorker): void {
+    for (const { worker } of this.slots.values()) if (worker.isConnected()) worker.send(m);
+  }
+
+  async start(): Promise<void> {
+    await this.daemon.start();
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: WORKER_ENTRY });
+    try {
+      await Promise.all(Array.from({ length: this.cfg.workers }, () => this.fork()));
+    } catch (err) {
+      await this.stop(0);
+      throw err;
+    }
+    this.log.info({ workers: this.cfg.workers }, `${this.cfg.workers} worker processes serving`);
+  }
+
+  private fork(): Promise<void> {
+    const worker = cluster.fork();
+    const slot: WorkerSlot = { worker };
+    this.slots.set(worker.id, slot);
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.t === 'loaded') {
+          const start: ToWorker = {
+            t: 'start',
+            cfg: this.workerConfig(),
+            health: this.healthSnapshot(),
+          };
+          worker.send(start);
+          return;
+        }
+        if (m.t === 'started') resolve();
+        else if (m.t === 'failed') reject(new KubehaError(m.code, m.message));
+        else return;
+        worker.off('message', onMessage);
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', () =>
+        reject(new KubehaError('E_WORKER', 'worker exited while starting')),
+      );
+    });
+  }
+
+  private onMessage(slot: WorkerSlot, m: FromWorker): void {
+    if (m.t === 'connectFailed') {
+      const u = this.daemon.pool.upstreams.find((x) => x.key === m.key);
+      if (u) this.daemon.pool.connectFailed(u, m.reason);
+    } else if (m.t === 'stats') {
+      slot.stats = m.stats;
+      this.daemon.absorbWorkerStats(
+        [...this.slots.values()].flatMap((s) => (s.stats ? [s.stats] : [])),
+      );
+    }
+  }
+
+  private onExit(worker: Worker, code: number | null, signal: string | null): void {
+    this.slots.delete(worker.id);
+    if (this.stopping) return;
+    this.log.error(
+      { code, signal },
+      `worker ${worker.process.pid} exited (${signal ?? code}): starting another`,
+    );
+    // At most one replacement a second, so a worker that cannot start does not spin.
+    const wait = Math.max(0, this.lastRefork + 1000 - Date.now());
+    this.lastRefork = Date.now() + wait;
+    setTimeout(() => {
+      if (!this.stopping)
+        this.fork().catch((err: Error) => this.log.error(`worker start failed: ${err.message}`));
+    }, wait).unref();
+  }
+
+  private listenerCounters(): { key: string; counters: ListenerCounters }[] {
+    const sum = new Map<string, ListenerCounters>();
+    for (const s of this.slots.values()) {
+      for (const [key, c] of Object.entries(s.stats?.listeners ?? {})) {
+        const t = sum.get(key) ?? { accepted: 0, dropped: 0, errors: 0 };
+        t.accepted += c.accepted;
+        t.dropped += c.dropped;
+        t.errors += c.errors;
+        sum.set(key, t);
+      }
+    }
+    return [...sum].map(([key, counters]) => ({ key, counters }));
+  }
+
+  /** Supervisor first (validates, probe-binds new listeners), then every worker. */
+  async reload(cfg: ProxyConfig): Promise<void> {
+    if (cfg.workers !== this.cfg.workers) {
+      this.log.warn(`workers: ${cfg.workers} takes effect on restart; keeping ${this.cfg.workers}`);
+      cfg = { ...cfg, workers: this.cfg.workers };
+    }
+    await this.daemon.reload(cfg);
+    this.cfg = cfg;
+    await this.pushConfig();
+  }
+
+  private async pushConfig(): Promise<void> {
+    const id = ++this.reloadId;
+    const m: ToWorker = {
+      t: 'reload',
+      id,
+      cfg: this.workerConfig(),
+      health: this.healthSnapshot(),
+    };
+    const replies = [...this.slots.values()].map(
+      ({ worker }) =>
+        new Promise<string | undefined>((resolve) => {
+          const timer = setTimeout(() => resolve('no reply'), REPLY_TIMEOUT_MS);
+          const on = (r: FromWorker) => {
+            if (r.t !== 'reloaded' || r.id !== id) return;
+            clearTimeout(timer);
+            worker.off('message', on);
+            resolve(r.error);
+          };
+          worker.on('message', on);
+          worker.send(m);
+        }),
+    );
+    const errors = (await Promise.all(replies)).filter((e) => e !== undefined);
+    if (errors.length > 0) this.log.error({ errors }, `worker reload failed: ${errors[0]}`);
+  }
+
+  async stop(timeoutMs = this.cfg.shutdownTimeout): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.slots.values()].map(
+      ({ worker }) =>
+        new Promise<void>((resolve) => {
+          if (worker.isDead()) return resolve();
+          const kill = setTimeout(() => worker.kill('SIGKILL'), timeoutMs + 2000);
+          worker.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          if (worker.isConnected()) worker.send({ t: 'stop', timeoutMs } satisfies ToWorker);
+          else worker.kill('SIGKILL');
+        }),
+    );
+    await Promise.all(exits);
+    await this.daemon.stop(0);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Loads the proxy configuration: YAML file, then flags on top, validated by the
+ * schema. Every problem becomes one KubehaError naming the file, line and key
+ * path (`proxy.yaml:7:3: healthCheck.rise: Too small: expected number to be >=1`).
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
+import type { z } from 'zod';
+import { KubehaError } from '../shared/errors.js';
+import { proxyConfigSchema, type ProxyConfig } from './config-schema.js';
+
+export type RawConfig = Record<string, unknown>;
+
+export async function readConfigFile(path: string): Promise<{ raw: RawConfig; doc: Located }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new KubehaError('E_CONFIG_READ', `cannot read ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return parseConfigText(text, path);
+}
+
+export interface Located {
+  file?: string;
+  /** Line and column of the YAML node at a key path, when known. */
+  position(path: readonly PropertyKey[]): { line?: number; col?: number };
+}
+
+export function parseConfigText(text: string, file?: string): { raw: RawConfig; doc: Located } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new KubehaError('E_CONFIG_YAML', e.message.split('\n')[0]!, { file, ...pos });
+  }
+  const value: unknown = doc.toJS() ?? {};
+  if (typeof value !== 'object' || Array.isArray(value) || value === null) {
+    throw new KubehaError('E_CONFIG_SHAPE', 'the configuration must be a mapping', {
+      file,
+      line: 1,
+    });
+  }
+  const position = (path: readonly PropertyKey[]) => {
+    // Walk up the path until a node exists (an unknown key's parent, a missing key's map).
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as unknown[], true) as Node | undefined;
+      const key =
+        n > 0
+          ? keyNode(doc.getIn(path.slice(0, n - 1) as unknown[], true), path[n - 1])
+          : undefined;
+      const range = key?.range ?? node?.range;
+      if (range) return lineCounter.linePos(range[0]);
+    }
+    return {};
+  };
+  return { raw: value as RawConfig, doc: { file, position } };
+}
+
+function keyNode(parent: unknown, key: PropertyKey): Node | undefined {
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === key);
+  return pair?.key as Node | undefined;
+}
+
+/** Flags win over the file; `healthCheck` and `passive` merge key by key. */
+export function mergeConfig(file: RawConfig, flags: RawConfig): RawConfig {
+  const out: RawConfig = { ...file };
+  for (const [k, v] of Object.entries(flags)) {
+    if (v === undefined) continue;
+    const base = out[k];
+    out[k] =
+      typeof v === 'object' && !Array.isArray(v) && v !== null && typeof base === 'object' && base
+        ? { ...(base as RawConfig), ...(v as RawConfig) }
+        : v;
+  }
+  return out;
+}
+
+export function validateConfig(
+  raw: RawConfig,
+  where: Located = { position: () => ({}) },
+): ProxyConfig {
+  const result = proxyConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issuePath(issue);
+  const key = path.length > 0 ? path.join('.') : '(top level)';
+  const message =
+    issue.code === 'unrecognized_keys' ? `unknown key "${issue.keys[0]}"` : issue.message;
+  throw new KubehaError('E_CONFIG_INVALID', `${key}: ${message}`, {
+    file: where.file,
+    ...where.position(path),
+  });
+}
+
+function issuePath(issue: z.core.$ZodIssue): PropertyKey[] {
+  const path = [...issue.path];
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+  return path;
+}
+
+/** File (optional) + flags -> validated configuration. */
+export async function loadProxyConfig(
+  file: string | undefined,
+  flags: RawConfig,
+): Promise<ProxyConfig> {
+  if (file === undefined) return validateConfig(flags);
+  const { raw, doc } = await readConfigFile(file);
+  const merged = mergeConfig(raw, flags);
+  // Positions point into the file; a bad flag value has none and reports without one.
+  return validateConfig(merged, doc);
+}

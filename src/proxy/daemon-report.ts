@@ -1,0 +1,92 @@
+/**
+ * What the daemon reports: readiness for /readyz, the /status document, and the
+ * counters a worker process sends its supervisor (and how the supervisor sums them).
+ */
+import { zeroCounters, type UpstreamCounters } from './upstream.js';
+import type { UpstreamPool } from './upstream-pool.js';
+import type { ListenerCounters, ProxyListener } from './data-path.js';
+
+export interface WorkerStats {
+  open: number;
+  retries: number;
+  failed: number;
+  upstreams: Record<string, UpstreamCounters>;
+  listeners: Record<string, ListenerCounters>;
+}
+
+export function collectWorkerStats(
+  pool: UpstreamPool,
+  listeners: ProxyListener[],
+  open: number,
+): WorkerStats {
+  return {
+    open,
+    retries: pool.connectRetries,
+    failed: pool.failedClients,
+    upstreams: Object.fromEntries(pool.upstreams.map((u) => [u.key, u.localCounters()])),
+    listeners: Object.fromEntries(listeners.map((l) => [l.key, { ...l.counters }])),
+  };
+}
+
+/** Writes the sums into the pool's upstreams; returns the workers' open connections. */
+export function absorbWorkerStats(pool: UpstreamPool, reports: WorkerStats[]): number {
+  pool.connectRetries = reports.reduce((n, r) => n + r.retries, 0);
+  pool.failedClients = reports.reduce((n, r) => n + r.failed, 0);
+  for (const u of pool.upstreams) {
+    const sum = zeroCounters();
+    for (const r of reports) {
+      const c = r.upstreams[u.key];
+      if (!c) continue;
+      for (const k of Object.keys(sum) as (keyof UpstreamCounters)[]) sum[k] += c[k];
+    }
+    sum.connectFailures = 0; // reported one by one as they happen
+    u.remote = sum;
+  }
+  return reports.reduce((n, r) => n + r.open, 0);
+}
+
+export function readiness(pool: UpstreamPool): { ok: boolean; detail: string } {
+  const live = pool.upstreams.filter((u) => !u.draining);
+  const healthy = live.filter((u) => u.health.health === 'healthy').length;
+  if (pool.ready()) return { ok: true, detail: `ok: ${healthy}/${live.length} upstreams healthy` };
+  const why = live.map((u) => `${u.key} ${u.health.health}: ${u.health.reason}`).join('; ');
+  return {
+    ok: false,
+    detail: `no healthy upstream${pool.inPanic ? ' (panic mode: routing to all)' : ''}: ${why}`,
+  };
+}
+
+export function statusReport(
+  pool: UpstreamPool,
+  extra: { listeners: string[]; algorithm: string; connections: number; discovered: string[] },
+): object {
+  return {
+    panic: pool.inPanic,
+    ready: readiness(pool).ok,
+    listeners: extra.listeners,
+    algorithm: extra.algorithm,
+    connections: extra.connections,
+    connectRetries: pool.connectRetries,
+    failedConnections: pool.failedClients,
+    discovered: extra.discovered,
+    upstreams: pool.upstreams.map((u) => {
+      const c = u.counters();
+      return {
+        address: u.key,
+        health: u.health.health,
+        since: new Date(u.health.since).toISOString(),
+        reason: u.health.reason,
+        draining: u.draining,
+        activeConnections: c.active,
+        totalConnections: c.total,
+        connectFailures: c.connectFailures,
+        checkFailures: u.checkFailures,
+        closedUnhealthy: c.closedUnhealthy,
+        closedDrained: c.closedDrained,
+        bytesFromClients: c.fromClients,
+        bytesToClients: c.toClients,
+        lastCheck: u.lastCheck && { ...u.lastCheck, at: new Date(u.lastCheck.at).toISOString() },
+      };
+    }),
+  };
+}

@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { httpsGet, openWatch, waitFor } from '../lab/tls-client.js';
+import { validateConfig } from '../../src/proxy/config.js';
+import { KubehaError } from '../../src/shared/errors.js';
+import { freePort, settled, startRig } from './helpers.js';
+
+test('reload: added upstreams join, removed ones drain, established connections survive', async () => {
+  const rig = await startRig({ drainTimeout: '600ms' });
+  const [a, b, c] = rig.upstreams as [string, string, string];
+  const via = { host: '127.0.0.1', port: rig.port, ca: rig.lab.ca.cert };
+  try {
+    await rig.daemon.reload(validateConfig({ ...rig.daemon.config, upstreams: [a, b] }));
+    await settled(rig);
+    const wa = await openWatch(via);
+    const wb = await openWatch(via);
+    assert.deepEqual([wa.servedBy, wb.servedBy].sort(), [a, b]);
+    const onA = wa.servedBy === a ? wa : wb;
+    const onB = wa.servedBy === a ? wb : wa;
+
+    await rig.daemon.reload(validateConfig({ ...rig.daemon.config, upstreams: [b, c] }));
+    const drainingA = rig.daemon.pool.upstreams.find((u) => u.key === a);
+    assert.equal(drainingA?.draining, true, 'removed upstream drains');
+    assert.ok(onA.isOpen() && onB.isOpen(), 'no established connection dropped by the reload');
+    await settled(rig);
+    for (let i = 0; i < 4; i++) {
+      const r = await httpsGet({ ...via, path: '/version' });
+      assert.notEqual(
+        r.headers['x-kubeha-lab-server'],
+        a,
+        'no new connection to a removed upstream',
+      );
+    }
+    await onA.closed; // the drain timeout (bounded by the test timeout)
+    assert.ok(onB.isOpen(), 'connections to kept upstreams are untouched');
+    assert.ok(
+      rig.logs.some((l) => l.msg === `upstream ${a} drain timeout: closed 1 connection(s)`),
+    );
+    assert.ok(await waitFor(() => !rig.daemon.pool.upstreams.some((u) => u.key === a), 1000));
+    onB.stop();
+  } finally {
+    await rig.close();
+  }
+});
+
+test('reload: listeners change without dropping established connections', async () => {
+  const rig = await startRig();
+  try {
+    await settled(rig);
+    const w = await openWatch({ host: '127.0.0.1', port: rig.port, ca: rig.lab.ca.cert });
+    const newPort = await freePort();
+    await rig.daemon.reload(
+      validateConfig({ ...rig.daemon.config, listen: [`127.0.0.1:${newPort}`] }),
+    );
+    await assert.rejects(
+      httpsGet({ host: '127.0.0.1', port: rig.port, path: '/version', ca: rig.lab.ca.cert }),
+      /ECONNREFUSED/,
+    );
+    const r = await httpsGet({
+      host: '127.0.0.1',
+      port: newPort,
+      path: '/version',
+      ca: rig.lab.ca.cert,
+    });
+    assert.equal(r.status, 200);
+    const before = w.events.length;
+    assert.ok(
+      await waitFor(() => w.events.length > before + 2, 2000),
+      'the old listener’s stream still flows',
+    );
+    assert.ok(w.isOpen());
+    w.stop();
+  } finally {
+    await rig.close();
+  }
+});
+
+test('an invalid reload is rejected and the running configuration keeps serving', async () => {
+  const rig = await startRig();
+  const blocker = createServer();
+  try {
+    await settled(rig);
+    const busy = await freePort();
+    await new Promise<void>((r) => blocker.listen(busy, '127.0.0.1', r));
+    const cfg = rig.daemon.config;
+    await assert.rejects(
+      rig.daemon.reload(
+        validateConfig({
+          ...cfg,
+          listen: [...cfg.listen, `127.0.0.1:${busy}`],
+          upstreams: [rig.upstreams[0]!],
+        }),
+      ),
+      (err: unknown) => err instanceof KubehaError && err.code === 'E_LISTEN',
+    );
+    await assert.rejects(
+      rig.daemon.reload(
+        validateConfig({
+          ...cfg,
+          upstreams: [rig.upstreams[0]!],
+          healthCheck: { ...cfg.healthCheck, caFile: '/nonexistent/ca.crt' },
+        }),
+      ),
+      (err: unknown) =>
+        err instanceof KubehaError &&
+        err.code === 'E_CONFIG_FILE' &&
+        /healthCheck\.caFile/.test(err.message),
+    );
+    assert.deepEqual(
+      rig.daemon.config.upstreams,
+      rig.upstreams,
+      'old configuration still in force',
+    );
+    assert.equal(rig.daemon.pool.upstreams.length, 3);
+    const r = await httpsGet({
+      host: '127.0.0.1',
+      port: rig.port,
+      path: '/version',
+      ca: rig.lab.ca.cert,
+    });
+    assert.equal(r.status, 200);
+  } finally {
+    blocker.close();
+    await rig.close();
+  }
+});
