@@ -41,7 +41,7 @@ export function wrkArgs(target: HostPort, load: WrkLoad): string[] {
 export async function runWrk(target: HostPort, load: WrkLoad): Promise<WrkResult> {
   const r = await runToEnd('wrk', 'wrk', wrkArgs(target, load), (load.seconds + 15) * 1000);
   if (r.code !== '0') throw new Error(`wrk failed (${r.code}): ${r.stderr || r.stdout}`);
-  return parseWrk(r.stdout);
+  return parseWrk(r.stdout, { closeEachRequest: load.closeEachRequest });
 }
 
 const TIME_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60000 };
@@ -59,8 +59,8 @@ function ms(value: string, unit: string): number {
   return Number(value) * f;
 }
 
-/** Parses wrk 4.x output (see test/… none: the harness fails loudly on a mismatch). */
-export function parseWrk(out: string): WrkResult {
+/** Parses wrk 4.x output (test/bench/proxy-harness.test.ts); throws on a mismatch. */
+export function parseWrk(out: string, opts: { closeEachRequest?: boolean } = {}): WrkResult {
   const need = (re: RegExp, what: string): RegExpExecArray => {
     const m = re.exec(out);
     if (!m) throw new Error(`wrk output without ${what}:\n${out}`);
@@ -75,7 +75,10 @@ export function parseWrk(out: string): WrkResult {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   // With Connection: close, wrk counts the server's close after each answer as a
   // read error in some builds; only connect/write/timeout errors are failures then.
-  if (sock) errors += Number(sock[1]) + Number(sock[3]) + Number(sock[4]);
+  if (sock) {
+    errors += Number(sock[1]) + Number(sock[3]) + Number(sock[4]);
+    if (!opts.closeEachRequest) errors += Number(sock[2]);
+  }
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   if (non2xx) errors += Number(non2xx[1]);
   return {
