@@ -1,14 +1,15 @@
 /**
  * The L4 data path: accept a client, connect it to an upstream (retrying the next
- * one on refusal or timeout), then splice the two sockets with pipe(), which
- * respects backpressure in both directions. TLS stays end to end. Nothing here
- * runs per chunk: bytes are read from the sockets' own counters at close.
+ * one on refusal or timeout), then hand the pair to splice.ts. TLS stays end to
+ * end. Nothing here runs per chunk, and nothing allocates a closure per connection:
+ * bytes are read from the sockets' own counters at close.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../shared/address.js';
-import { ProxiedConnection, type Upstream } from './upstream.js';
+import type { ProxiedConnection, Upstream } from './upstream.js';
 import type { UpstreamPool } from './upstream-pool.js';
+import { connectUpstream, releaseUpstream, splice } from './splice.js';
 
 export interface DataPathSettings {
   connectTimeoutMs: number;
@@ -118,8 +119,25 @@ export class ProxyListener {
   }
 }
 
+/**
+ * One client waiting for an upstream connect. Kept on both sockets under a symbol
+ * so the handlers below are shared functions, not closures made per connection.
+ */
+interface Attempt {
+  client: Socket;
+  server: Socket;
+  upstream: Upstream;
+  tried: Set<Upstream>;
+  dp: DataPath;
+  settled: boolean;
+}
+
+const kAttempt = Symbol('kubeha.attempt');
+type Attempting = Socket & { [kAttempt]: Attempt };
+
 function accept(client: Socket, dp: DataPath): void {
   client.on('error', noop); // a reset before pairing is the client's business
+  client.on('close', onPendingClientClose);
   dp.pending.add(client);
   tryUpstream(client, dp, new Set());
 }
@@ -134,23 +152,12 @@ function tryUpstream(client: Socket, dp: DataPath, tried: Set<Upstream>): void {
   const upstream = dp.pool.pick(tried);
   const limit = dp.settings.maxTries > 0 ? dp.settings.maxTries : Infinity;
   if (upstream === undefined || tried.size >= limit) {
-    dp.pool.failedClients++;
-    dp.pending.delete(client);
-    // With every upstream down this happens per client: log it at most every 10 s.
-    const now = Date.now();
-    if (now - (lastFailLog.get(dp) ?? -Infinity) >= DROP_LOG_EVERY_MS) {
-      lastFailLog.set(dp, now);
-      dp.log.warn(
-        { tried: [...tried].map((u) => u.key), failedTotal: dp.pool.failedClients },
-        `no upstream could take a client connection (tried ${tried.size}; ${dp.pool.failedClients} so far)`,
-      );
-    }
-    client.destroy();
+    giveUp(client, dp, tried);
     return;
   }
   if (tried.size > 0) dp.pool.connectRetries++;
   tried.add(upstream);
-  const server = connect({
+  const server = connectUpstream({
     host: upstream.host,
     port: upstream.port,
     allowHalfOpen: true,
@@ -158,63 +165,71 @@ function tryUpstream(client: Socket, dp: DataPath, tried: Set<Upstream>): void {
     keepAlive: true,
     keepAliveInitialDelay: dp.settings.keepAliveMs,
   });
-  const onClientGone = () => {
-    clearTimeout(timer);
-    server.destroy();
-    dp.pending.delete(client);
-  };
-  const fail = (reason: string) => {
-    clearTimeout(timer);
-    server.removeAllListeners();
-    server.on('error', noop);
-    server.destroy();
-    client.off('close', onClientGone);
-    dp.pool.connectFailed(upstream, reason);
-    dp.log.debug(
-      { upstream: upstream.key, reason },
-      `connect to ${upstream.key} failed: ${reason}`,
-    );
-    tryUpstream(client, dp, tried);
-  };
-  const timer = setTimeout(
-    () => fail(`connect timeout ${dp.settings.connectTimeoutMs}ms`),
-    dp.settings.connectTimeoutMs,
-  );
-  server.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-  client.once('close', onClientGone);
-  server.once('connect', () => {
-    clearTimeout(timer);
-    server.removeAllListeners('error');
-    client.off('close', onClientGone);
-    dp.pending.delete(client);
-    splice(client, server, upstream, dp);
-  });
+  const attempt: Attempt = { client, server, upstream, tried, dp, settled: false };
+  (client as Attempting)[kAttempt] = attempt;
+  (server as Attempting)[kAttempt] = attempt;
+  server.setTimeout(dp.settings.connectTimeoutMs);
+  server.on('timeout', onConnectTimeout);
+  server.on('error', onConnectError);
+  server.on('connect', onUpstreamConnect);
 }
 
-function splice(client: Socket, server: Socket, upstream: Upstream, dp: DataPath): void {
-  const conn = new ProxiedConnection(client, server, upstream);
-  upstream.conns.add(conn);
-  upstream.connectionsTotal++;
-  // The upstream may have turned unhealthy while this connect was in flight.
-  if (upstream.health.health === 'unhealthy') dp.pool.lateConnection();
-  dp.open.add(conn);
-  // Also runs on the sockets' 'close' after the pool closed the pair (unhealthy, drain).
-  const close = () => {
-    conn.close();
-    if (dp.open.delete(conn)) dp.pool.connectionClosed(upstream);
-  };
-  client.off('error', noop);
-  client.on('error', close);
-  server.on('error', close);
-  client.on('close', close);
-  server.on('close', close);
-  // One timer per connection, reset by traffic either way: the client socket reads
-  // what goes up and writes what comes down (nginx's proxy_timeout, default 10m).
-  if (dp.settings.idleTimeoutMs > 0) {
-    client.setTimeout(dp.settings.idleTimeoutMs);
-    client.on('timeout', close);
+function giveUp(client: Socket, dp: DataPath, tried: Set<Upstream>): void {
+  dp.pool.failedClients++;
+  dp.pending.delete(client);
+  // With every upstream down this happens per client: log it at most every 10 s.
+  const now = Date.now();
+  if (now - (lastFailLog.get(dp) ?? -Infinity) >= DROP_LOG_EVERY_MS) {
+    lastFailLog.set(dp, now);
+    dp.log.warn(
+      { tried: [...tried].map((u) => u.key), failedTotal: dp.pool.failedClients },
+      `no upstream could take a client connection (tried ${tried.size}; ${dp.pool.failedClients} so far)`,
+    );
   }
-  // pipe() ends the destination when the source ends: a half-close passes through.
-  client.pipe(server);
-  server.pipe(client);
+  client.destroy();
+}
+
+function onConnectTimeout(this: Attempting): void {
+  connectFailed(this[kAttempt], `connect timeout ${this[kAttempt].dp.settings.connectTimeoutMs}ms`);
+}
+
+function onConnectError(this: Attempting, err: NodeJS.ErrnoException): void {
+  connectFailed(this[kAttempt], err.code ?? err.message);
+}
+
+/** The client left while its upstream connect was in flight. */
+function onPendingClientClose(this: Attempting): void {
+  const a = this[kAttempt];
+  if (a === undefined || a.settled) return;
+  a.settled = true;
+  a.server.destroy();
+  releaseUpstream(a.server);
+  a.dp.pending.delete(a.client);
+}
+
+function connectFailed(a: Attempt, reason: string): void {
+  if (a.settled) return; // a late error or timeout of an attempt already given up
+  a.settled = true;
+  a.server.destroy(); // its error listener stays: later errors are swallowed above
+  releaseUpstream(a.server);
+  a.dp.pool.connectFailed(a.upstream, reason);
+  a.dp.log.debug(
+    { upstream: a.upstream.key, reason },
+    `connect to ${a.upstream.key} failed: ${reason}`,
+  );
+  tryUpstream(a.client, a.dp, a.tried);
+}
+
+function onUpstreamConnect(this: Attempting): void {
+  const a = this[kAttempt];
+  a.settled = true;
+  const { client, server } = a;
+  server.setTimeout(0);
+  server.off('timeout', onConnectTimeout);
+  server.off('error', onConnectError);
+  server.off('connect', onUpstreamConnect);
+  client.off('error', noop);
+  client.off('close', onPendingClientClose);
+  a.dp.pending.delete(client);
+  splice(client, server, a.upstream, a.dp);
 }

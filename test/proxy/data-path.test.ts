@@ -15,8 +15,15 @@ interface Backend {
   close(): Promise<void>;
 }
 
-/** A plain TCP upstream on 127.0.10.x: echo, or answer "got N bytes" after the client half-closes. */
-async function backend(host: string, mode: 'echo' | 'count'): Promise<Backend> {
+/**
+ * A plain TCP upstream on 127.0.10.x: echo; answer "got N bytes" after the client
+ * half-closes; or send `blast` (whatever the client asks) and close.
+ */
+async function backend(
+  host: string,
+  mode: 'echo' | 'count' | 'blast',
+  blast?: (request: string) => Buffer,
+): Promise<Backend> {
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (s) => {
     sockets.add(s);
@@ -24,6 +31,21 @@ async function backend(host: string, mode: 'echo' | 'count'): Promise<Backend> {
     s.on('error', () => {});
     if (mode === 'echo') {
       s.pipe(s);
+      return;
+    }
+    if (mode === 'blast') {
+      // In small pieces, so the proxy reads less than a buffer while its client is stalled.
+      s.once('data', (c: Buffer) => {
+        const all = blast!(c.toString());
+        let at = 0;
+        const next = () => {
+          if (s.destroyed) return;
+          if (at >= all.length) return void s.end();
+          s.write(all.subarray(at, (at += 1500)));
+          setImmediate(next);
+        };
+        next();
+      });
       return;
     }
     let n = 0;
@@ -120,6 +142,38 @@ test('16 MiB echoed intact through the proxy (backpressure both ways, no loss)',
     const after = (daemon.status() as Status).upstreams[0]!;
     assert.equal(after.bytesFromClients, payload.length);
     assert.equal(after.bytesToClients, payload.length);
+  } finally {
+    await daemon.stop(100);
+    await b.close();
+  }
+});
+
+test('slow clients downloading at once get every byte (read buffers are never reused under a pending write)', async () => {
+  const payloads = new Map<string, Buffer>();
+  for (const name of ['a', 'b', 'c']) payloads.set(name, randomBytes(16 * 1024 * 1024));
+  const b = await backend('127.0.10.24', 'blast', (name) => payloads.get(name)!);
+  const { daemon, port } = await proxyTo([b.address]);
+  try {
+    const download = async (name: string) => {
+      const s = await dial(port);
+      const chunks: Buffer[] = [];
+      const ended = new Promise<void>((r) => s.on('end', () => r()));
+      s.on('data', (c: Buffer) => chunks.push(c));
+      // Stall first: the kernel buffers towards this client fill up while the
+      // upstream trickles, so the proxy's small writes to it stay pending.
+      s.pause();
+      s.write(name);
+      await new Promise((r) => setTimeout(r, 400));
+      s.resume();
+      await ended;
+      return Buffer.concat(chunks);
+    };
+    const names = [...payloads.keys()];
+    const got = await Promise.all(names.map(download));
+    names.forEach((name, i) => {
+      assert.equal(got[i]!.length, payloads.get(name)!.length, `${name}: length`);
+      assert.ok(got[i]!.equals(payloads.get(name)!), `${name}: bytes differ`);
+    });
   } finally {
     await daemon.stop(100);
     await b.close();
