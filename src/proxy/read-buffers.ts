@@ -22,8 +22,3 @@ export function giveBuffer(buf: Buffer): void {
   const list = free[buf.length];
   if (list !== undefined && list.length < KEEP[buf.length]!) list.push(buf);
 }
-
-/** Buffers currently on the free lists (for tests). */
-export function freeBuffers(): number {
-  return free[FIRST_READ_BYTES]!.length + free[BULK_READ_BYTES]!.length;
-}

@@ -12,7 +12,7 @@
  * instead of a new Buffer pushed through a Readable per read; this direction
  * carries the responses and watch streams. That buffer is handed to the client's
  * write() and reused for the next read only once the write completed at once;
- * while the kernel still holds part of it the next read gets a fresh buffer. The
+ * while the kernel still holds part of it the next read gets another buffer. The
  * client side cannot do this: net.Server has no `onread`.
  */
 import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
@@ -89,13 +89,19 @@ function takeReadBuffer(): Buffer {
 
 const upstreamReads = { buffer: takeReadBuffer, callback: onUpstreamRead };
 
-/** net.connect() for an upstream: reads go to onUpstreamRead, into a pooled buffer. */
+/**
+ * Every upstream socket starts reading into this one shared buffer and moves to a
+ * pooled buffer of its own at its first read (nginx, too, allocates its proxy
+ * buffer on first use), so connections that have not answered yet — and idle
+ * ones — hold none. Sharing is safe because a read is consumed in its callback
+ * and the first read's bytes are written from a copy.
+ */
+const starter = Buffer.allocUnsafeSlow(FIRST_READ_BYTES);
+
+/** net.connect() for an upstream: reads go to onUpstreamRead. */
 export function connectUpstream(opts: TcpNetConnectOpts): Socket {
-  const buf = takeBuffer(FIRST_READ_BYTES);
-  nextReadBuffer = buf;
-  const s = connect({ ...opts, onread: upstreamReads }) as SplicedSocket;
-  s[kReadBuffer] = buf;
-  return s;
+  nextReadBuffer = starter;
+  return connect({ ...opts, onread: upstreamReads });
 }
 
 /** The socket is destroyed: nothing reads into its buffer any more. */
@@ -109,15 +115,21 @@ export function releaseUpstream(s: Socket): void {
 function onUpstreamRead(this: SplicedSocket, n: number, buf: Uint8Array): boolean {
   this[kConn].active = true;
   const client = this[kPeer];
-  const ok = client.write(buf.subarray(0, n));
+  let ok: boolean;
   let next = buf as Buffer;
-  if (client.writableLength > 0) {
-    // The write still references buf (it goes to GC with the write): the next
-    // read must not overwrite it.
-    next = takeBuffer(buf.length);
-  } else if (n === buf.length && buf.length < BULK_READ_BYTES) {
-    giveBuffer(next);
-    next = takeBuffer(BULK_READ_BYTES);
+  if (buf === starter) {
+    ok = client.write(Buffer.from(starter.subarray(0, n)));
+    next = takeBuffer(n === buf.length ? BULK_READ_BYTES : FIRST_READ_BYTES);
+  } else {
+    ok = client.write(buf.subarray(0, n));
+    if (client.writableLength > 0) {
+      // The write still references buf (it goes to GC with the write): the next
+      // read must not overwrite it.
+      next = takeBuffer(buf.length);
+    } else if (n === buf.length && buf.length < BULK_READ_BYTES) {
+      giveBuffer(next);
+      next = takeBuffer(BULK_READ_BYTES);
+    }
   }
   this[kReadBuffer] = nextReadBuffer = next;
   // false stops reading (backpressure); the client's 'drain' resumes it.
@@ -165,7 +177,7 @@ function closeConnection(conn: SplicedConnection): void {
 const sweeps = new WeakMap<DataPath, { timer: NodeJS.Timeout; everyMs: number }>();
 
 /** Sweep often enough that a connection closes within idle timeout + a quarter of it (≤ 5 s late). */
-export function sweepInterval(idleTimeoutMs: number): number {
+function sweepInterval(idleTimeoutMs: number): number {
   return Math.min(5_000, Math.max(25, Math.floor(idleTimeoutMs / 4)));
 }
 
