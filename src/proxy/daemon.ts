@@ -25,6 +25,7 @@ import type { Upstream } from './upstream.js';
 import { mergeUpstreams } from './discovery.js';
 import { DiscoveryLoop } from './discovery-loop.js';
 import { readCheckTls } from './tls-files.js';
+import { updateIdleSweep } from './splice.js';
 import {
   absorbWorkerStats,
   collectWorkerStats,
@@ -245,6 +246,7 @@ export class ProxyDaemon {
     this.cfg = cfg;
     this.tls = tls;
     this.dp.settings = this.dataPathSettings(cfg);
+    updateIdleSweep(this.dp);
     for (const l of this.listeners.values()) l.setMaxConnections(this.dp.settings.maxConnections);
     if (checksChanged) for (const u of [...this.probes.keys()]) this.stopProbe(u);
     // Before configure: switching discovery off forgets what it found.
@@ -361,6 +363,7 @@ export class ProxyDaemon {
     const left = open.size;
     for (const c of [...open]) c.close();
     open.clear();
+    updateIdleSweep(this.dp);
     for (const s of this.dp.pending) s.destroy();
     this.dp.pending.clear();
     this.pool.stop();

@@ -191,6 +191,12 @@ function startSweep(dp: DataPath): void {
   sweeps.set(dp, { timer, everyMs });
 }
 
+/** After a reload or a stop: re-arm the sweep for the new timeout now, or stop it. */
+export function updateIdleSweep(dp: DataPath): void {
+  if (dp.open.size > 0 && dp.settings.idleTimeoutMs > 0) startSweep(dp);
+  else stopSweep(dp);
+}
+
 function stopSweep(dp: DataPath): void {
   const running = sweeps.get(dp);
   if (!running) return;
@@ -201,8 +207,6 @@ function stopSweep(dp: DataPath): void {
 function sweep(dp: DataPath): void {
   const idle = dp.settings.idleTimeoutMs;
   if (dp.open.size === 0 || idle <= 0) return stopSweep(dp);
-  // The timeout was changed by a reload: re-arm at the matching interval.
-  if (sweeps.get(dp)?.everyMs !== sweepInterval(idle)) startSweep(dp);
   const now = Date.now();
   for (const c of dp.open) {
     const conn = c as SplicedConnection;

@@ -213,6 +213,26 @@ test('idle timeout closes a silent connection; maxConnections drops the excess w
   }
 });
 
+test('a reload that shortens the idle timeout applies to connections already open', async () => {
+  const b = await backend('127.0.10.25', 'echo');
+  const { daemon, port } = await proxyTo([b.address], { idleTimeout: '10m' });
+  try {
+    const s = await dial(port);
+    const closed = new Promise<number>((r) => s.on('close', () => r(Date.now())));
+    s.resume();
+    s.write('x'); // traffic, then silence
+    await new Promise((r) => setTimeout(r, 100));
+    const reloadedAt = Date.now();
+    await daemon.reload(validateConfig({ ...daemon.config, idleTimeout: '300ms' }));
+    const after = (await closed) - reloadedAt;
+    // The sweep re-arms at the new interval (75 ms): closed within timeout + 2 intervals, not 10 m.
+    assert.ok(after >= 200 && after < 2000, `closed ${after} ms after the reload`);
+  } finally {
+    await daemon.stop(100);
+    await b.close();
+  }
+});
+
 test('first prefers the first healthy upstream; round_robin rotates', async () => {
   const bs = await Promise.all(['127.0.10.24', '127.0.10.25'].map((h) => backend(h, 'count')));
   const ask = async (port: number) => {
