@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   inventory: () => import('./inventory.js'),
   plan: () => import('./plan.js'),
   proxy: () => import('./proxy.js'),
+  failover: () => import('./proxy-failover.js'),
 };
 
 async function main(): Promise<void> {
@@ -26,7 +27,13 @@ async function main(): Promise<void> {
   for (const name of named.length ? named : Object.keys(SUITES)) {
     console.log(`\n## ${name}\n`);
     const suite = await SUITES[name]!();
-    await suite.run(flags);
+    try {
+      await suite.run(flags);
+    } catch (err) {
+      console.error(`bench ${name}: ${(err as Error).message}`);
+      process.exitCode = 1;
+      return;
+    }
   }
 }
 
