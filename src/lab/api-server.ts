@@ -228,7 +228,7 @@ export class LabApiServer {
     }
     if (path === '/livez' || path === '/readyz' || path === '/healthz') {
       const answer = healthAnswer(path.slice(1) as 'livez', this.failing, url.searchParams);
-      res.writeHead(answer.status, {
+      writeHead(res, answer.status, {
         'content-type': 'text/plain; charset=utf-8',
         'x-content-type-options': 'nosniff',
       });
@@ -262,7 +262,7 @@ export class LabApiServer {
   /** A watch: one ADDED event, then a MODIFIED event every interval, as chunked JSON lines. */
   private watch(res: AnyResponse, query: URLSearchParams): void {
     // No content-length: HTTP/1.1 sends chunks, HTTP/2 DATA frames.
-    res.writeHead(200, { 'content-type': 'application/json' });
+    writeHead(res, 200, { 'content-type': 'application/json' });
     const send = (type: string) =>
       (res as ServerResponse).write(
         `${JSON.stringify({ type, object: this.kubernetesEndpoints() })}\n`,
@@ -292,7 +292,12 @@ export class LabApiServer {
   }
 }
 
+/** Both response kinds take (status, headers); @types/node 24 no longer unifies their overloads. */
+function writeHead(res: AnyResponse, code: number, headers: Record<string, string>): void {
+  (res as ServerResponse).writeHead(code, headers);
+}
+
 function json(res: AnyResponse, code: number, body: object): void {
-  res.writeHead(code, { 'content-type': 'application/json' });
+  writeHead(res, code, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { writeFileAtomicSync } from '../shared/atomic-write.js';
+import { makeDirsSync, writeFileAtomicSync } from '../shared/atomic-write.js';
 import { KubehaError } from '../shared/errors.js';
 import type { RenderedFile } from './render-plan.js';
 
@@ -61,11 +61,11 @@ export function writeRendered(
       continue;
     }
     const dir = dirname(p.abs);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
     try {
+      if (!made.has(dir)) {
+        makeDirsSync(dir);
+        made.add(dir);
+      }
       writeFileAtomicSync(p.abs, p.file.content, { mkdir: false });
     } catch (err) {
       throw new KubehaError('E_RENDER_WRITE', `cannot write ${p.abs}: ${(err as Error).message}`, {

@@ -1,6 +1,6 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -23,7 +23,7 @@ export async function writeFileAtomic(
   content: string | Uint8Array,
   opts: AtomicWriteOptions = {},
 ): Promise<void> {
-  if (opts.mkdir !== false) await mkdir(dirname(path), { recursive: true });
+  if (opts.mkdir !== false) makeDirsSync(dirname(path));
   const tmp = tempName(path);
   try {
     await writeFile(tmp, content, opts.mode === undefined ? undefined : { mode: opts.mode });
@@ -44,7 +44,7 @@ export function writeFileAtomicSync(
   content: string | Uint8Array,
   opts: AtomicWriteOptions = {},
 ): void {
-  if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
+  if (opts.mkdir !== false) makeDirsSync(dirname(path));
   const tmp = tempName(path);
   try {
     writeFileSync(tmp, content, opts.mode === undefined ? undefined : { mode: opts.mode });
@@ -53,4 +53,24 @@ export function writeFileAtomicSync(
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * `mkdir -p` that always ends. libuv's recursive mkdir (Node 20 and still Node 24.22)
+ * loops forever where mkdir(2) answers ENOENT under an existing parent, as it does
+ * anywhere under /proc: `kubeha render --out /proc/x` hung. Here the missing
+ * directories are found first, then made one by one, and the first refusal is thrown.
+ */
+export function makeDirsSync(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      if (statSync(d).isDirectory()) break;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw err;
+      missing.push(d);
+    }
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
 }

@@ -130,3 +130,14 @@ test('render writes files atomically, keeps identical ones and refuses to overwr
   );
   assert.equal(kubeha('render', '-i', inv, '--out', join(tmp, 'x'), '--proxy', 'envoy').code, 2);
 });
+
+test('render into a directory that cannot be made fails in one line, exit 2, without hanging', () => {
+  const inv = inventoryPath('mycluster');
+  // /proc refuses mkdir with ENOENT: libuv's recursive mkdir loops on that forever
+  for (const out of ['/proc/kubeha-render-test', join(inv, 'not-a-dir')]) {
+    const r = kubeha('render', '-i', inv, '--out', out);
+    assert.equal(r.code, 2, `${out}: ${r.err}`);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.match(r.err, /^kubeha: cannot write .*(ENOENT|ENOTDIR)/);
+  }
+});
