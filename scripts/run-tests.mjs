@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 
 // `npm test` runs this on the checkout's Node 24 (node_modules/.bin comes first on PATH).
 if (Number(process.versions.node.split('.')[0]) < 24) {
-  console.error(`run-tests: needs Node.js 24 (this is ${process.version}); run it through \`npm test\``);
+  console.error(
+    `run-tests: needs Node.js 24 (this is ${process.version}); run it through \`npm test\``,
+  );
   process.exit(2);
 }
 const root = 'dist/test';
