@@ -51,10 +51,10 @@ export async function run(flags: string[]): Promise<void> {
   });
   const logger = pino({ level: 'silent' });
   const proxy = workers > 1 ? new ProxySupervisor(cfg, logger) : new ProxyDaemon(cfg, { logger });
-  const daemon = proxy instanceof ProxySupervisor ? proxy.daemon : proxy;
+  const pool = proxy instanceof ProxySupervisor ? proxy.control.pool : proxy.pool;
   await proxy.start();
   const via = { host: '127.0.0.1', port, ca: lab.ca.cert };
-  const healthy = () => daemon.pool.upstreams.every((u) => u.health.health === 'healthy');
+  const healthy = () => pool.upstreams.every((u) => u.health.health === 'healthy');
   const results: Record<string, number[]> = { readyzFailing: [], hostSilent: [] };
   try {
     for (const scenario of ['readyzFailing', 'hostSilent'] as const) {

@@ -8,6 +8,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { HostPort } from '../shared/address.js';
+import { listenWithRetry, type BindOptions } from './bind.js';
 
 export interface AdminSources {
   ready(): { ok: boolean; detail: string };
@@ -56,14 +57,8 @@ export class AdminServer {
     this.server.keepAliveTimeout = 5_000;
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.address.host, port: this.address.port }, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+  listen(o: BindOptions): Promise<void> {
+    return listenWithRetry(this.server, this.address, o);
   }
 
   close(): Promise<void> {

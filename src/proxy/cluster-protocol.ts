@@ -1,7 +1,7 @@
 /** Messages between the supervisor and its worker processes (multi-process mode). */
 import type { HealthState } from '../balancing/upstream-health.js';
 import type { ProxyConfig } from './config-schema.js';
-import type { WorkerStats } from './daemon.js';
+import type { WorkerStats } from './daemon-report.js';
 
 export type ToWorker =
   | { t: 'start'; cfg: ProxyConfig; health: Record<string, HealthState> }

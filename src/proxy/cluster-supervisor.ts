@@ -1,12 +1,14 @@
 /**
  * Multi-process mode (`workers: N` > 1). One Node process moves bytes on one
- * core; Kubespray's nginx-proxy runs `worker_processes 2`. The supervisor keeps
- * everything that must be decided once (health checks, panic mode, discovery,
- * the admin endpoint, reloads, signals) and forks N workers through node:cluster
- * that share the listening sockets (SCHED_NONE: the kernel spreads accepts, as
- * with nginx workers) and run only the data path. Health changes are pushed to
- * every worker at once; workers send back connect failures as they happen and
- * their counters every STATS_INTERVAL_MS for /metrics and /status.
+ * core; Kubespray's nginx-proxy runs `worker_processes 2`. The supervisor runs
+ * the control (health checks, panic mode, discovery, the admin endpoint) plus
+ * reloads and signals, and forks N workers through node:cluster that run only a
+ * data plane. With `reusePort` (the default) each worker binds its own socket in
+ * the SO_REUSEPORT group and the kernel spreads connections by hash, as with
+ * nginx's `reuseport`; without it they share one socket (SCHED_NONE: whichever
+ * worker accepts first). Health changes are pushed to every worker at once;
+ * workers send back connect failures as they happen and their counters every
+ * STATS_INTERVAL_MS for /metrics and /status.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +16,16 @@ import type { Logger } from 'pino';
 import { KubehaError } from '../shared/errors.js';
 import type { HealthState } from '../balancing/upstream-health.js';
 import type { ProxyConfig } from './config-schema.js';
-import { ProxyDaemon, type WorkerStats } from './daemon.js';
+import { ProxyControl } from './control.js';
+import { absorbWorkerStats, type WorkerStats } from './daemon-report.js';
 import type { FromWorker, ToWorker } from './cluster-protocol.js';
 import type { ListenerCounters } from './data-path.js';
+import { dataPathSettings } from './data-plane.js';
+import { listenWithRetry } from './bind.js';
+import { createServer } from 'node:net';
+import { formatHostPort, parseHostPort } from '../shared/address.js';
+import { readFileLimit } from './limits.js';
+import { logFileLimit, logServing, logStopped } from './lifecycle-log.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./cluster-worker.js', import.meta.url));
 const REPLY_TIMEOUT_MS = 10_000;
@@ -27,7 +36,9 @@ interface WorkerSlot {
 }
 
 export class ProxySupervisor {
-  readonly daemon: ProxyDaemon;
+  readonly control: ProxyControl;
+  /** Open connections in the workers, from their latest reports. */
+  private remoteOpen = 0;
   private readonly slots = new Map<number, WorkerSlot>();
   private stopping = false;
   private reloadId = 0;
@@ -38,25 +49,28 @@ export class ProxySupervisor {
     private readonly log: Logger,
     version?: string,
   ) {
-    this.daemon = new ProxyDaemon(cfg, {
+    this.control = new ProxyControl(cfg, {
       logger: log,
       version,
-      role: 'supervisor',
-      events: { transition: (u) => this.broadcast({ t: 'health', key: u.key, health: u.health }) },
+      data: {
+        listeners: () => this.listenerCounters(),
+        listenAddresses: () => this.cfg.listen,
+        connections: () => this.remoteOpen,
+      },
+      transition: (u) => this.broadcast({ t: 'health', key: u.key, health: u.health }),
       upstreamListChanged: () => void this.pushConfig(),
-      remoteListeners: () => this.listenerCounters(),
     });
   }
 
   private healthSnapshot(): Record<string, HealthState> {
-    return Object.fromEntries(this.daemon.pool.upstreams.map((u) => [u.key, u.health]));
+    return Object.fromEntries(this.control.pool.upstreams.map((u) => [u.key, u.health]));
   }
 
   /** What a worker runs: the supervisor's effective upstream list, no discovery of its own. */
   private workerConfig(): ProxyConfig {
     return {
       ...this.cfg,
-      upstreams: this.daemon.upstreamList(),
+      upstreams: this.control.upstreamList(),
       discovery: { ...this.cfg.discovery, kubernetesEndpoints: false },
     };
   }
@@ -65,16 +79,23 @@ export class ProxySupervisor {
     for (const { worker } of this.slots.values()) if (worker.isConnected()) worker.send(m);
   }
 
+  /** Checks first; the workers bind (waiting up to bindRetry) while they run. */
   async start(): Promise<void> {
-    await this.daemon.start();
+    const limit = readFileLimit();
+    logFileLimit(this.log, limit, dataPathSettings(this.cfg, limit).maxConnections);
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: WORKER_ENTRY });
     try {
-      await Promise.all(Array.from({ length: this.cfg.workers }, () => this.fork()));
+      await this.control.start();
+      await Promise.all([
+        this.control.listenAdmin(),
+        ...Array.from({ length: this.cfg.workers }, () => this.fork()),
+      ]);
     } catch (err) {
       await this.stop(0);
       throw err;
     }
+    logServing(this.log, this.cfg, this.cfg.listen, this.control.adminAddress());
     this.log.info({ workers: this.cfg.workers }, `${this.cfg.workers} worker processes serving`);
   }
 
@@ -109,11 +130,12 @@ export class ProxySupervisor {
 
   private onMessage(slot: WorkerSlot, m: FromWorker): void {
     if (m.t === 'connectFailed') {
-      const u = this.daemon.pool.upstreams.find((x) => x.key === m.key);
-      if (u) this.daemon.pool.connectFailed(u, m.reason);
+      const u = this.control.pool.upstreams.find((x) => x.key === m.key);
+      if (u) this.control.pool.connectFailed(u, m.reason);
     } else if (m.t === 'stats') {
       slot.stats = m.stats;
-      this.daemon.absorbWorkerStats(
+      this.remoteOpen = absorbWorkerStats(
+        this.control.pool,
         [...this.slots.values()].flatMap((s) => (s.stats ? [s.stats] : [])),
       );
     }
@@ -155,8 +177,15 @@ export class ProxySupervisor {
       this.log.warn(`workers: ${cfg.workers} takes effect on restart; keeping ${this.cfg.workers}`);
       cfg = { ...cfg, workers: this.cfg.workers };
     }
-    await this.daemon.reload(cfg);
+    const tls = await this.control.prepare(cfg);
+    await probeBind(
+      cfg.listen.filter((a) => !this.cfg.listen.includes(a)),
+      cfg.reusePort,
+      this.log,
+    );
+    this.control.apply(cfg, tls);
     this.cfg = cfg;
+    this.log.info({ upstreams: cfg.upstreams, listen: cfg.listen }, 'configuration reloaded');
     await this.pushConfig();
   }
 
@@ -186,8 +215,11 @@ export class ProxySupervisor {
     if (errors.length > 0) this.log.error({ errors }, `worker reload failed: ${errors[0]}`);
   }
 
+  /** The admin endpoint closes at once; each worker closes its listeners and drains. */
   async stop(timeoutMs = this.cfg.shutdownTimeout): Promise<void> {
+    if (this.stopping) return;
     this.stopping = true;
+    const admin = this.control.closeAdmin();
     const exits = [...this.slots.values()].map(
       ({ worker }) =>
         new Promise<void>((resolve) => {
@@ -202,6 +234,29 @@ export class ProxySupervisor {
         }),
     );
     await Promise.all(exits);
-    await this.daemon.stop(0);
+    await admin;
+    this.control.stop();
+    logStopped(this.log, 0); // each worker logs what its drain closed
+  }
+}
+
+/**
+ * The supervisor binds nothing itself (its workers do); before handing them new
+ * addresses it makes sure each can be bound, so a bad reload is rejected while
+ * nothing has changed yet.
+ */
+async function probeBind(addresses: string[], reusePort: boolean, log: Logger): Promise<void> {
+  for (const a of addresses) {
+    const hp = parseHostPort(a);
+    const server = createServer();
+    try {
+      await listenWithRetry(server, hp, { reusePort, retryMs: 0, log, what: 'listener' });
+    } catch (err) {
+      throw new KubehaError(
+        'E_LISTEN',
+        `cannot listen on ${formatHostPort(hp)}: ${(err as Error).message}`,
+      );
+    }
+    await new Promise((r) => server.close(r));
   }
 }

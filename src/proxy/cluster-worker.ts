@@ -1,20 +1,28 @@
 /**
  * Entry point of a worker process (multi-process mode, started by node:cluster
- * from the supervisor): listeners and the data path only. Health arrives from
- * the supervisor; connect failures and counters go back to it. Signals are the
+ * from the supervisor): a data plane only, over a pool whose health arrives from
+ * the supervisor. Connect failures and counters go back to it. It loads neither
+ * the checks, nor the admin endpoint, nor prom-client. Signals are the
  * supervisor's business: a worker stops when told to, or when its supervisor
  * disappears.
  */
 import { pino } from 'pino';
-import { ProxyDaemon } from './daemon.js';
-import { STATS_INTERVAL_MS, type FromWorker, type ToWorker } from './cluster-protocol.js';
 import { isKubehaError } from '../shared/errors.js';
+import { STATS_INTERVAL_MS, type FromWorker, type ToWorker } from './cluster-protocol.js';
+import type { ProxyConfig } from './config-schema.js';
+import type { HealthState } from '../balancing/upstream-health.js';
+import { DataPlane } from './data-plane.js';
+import { UpstreamPool } from './upstream-pool.js';
+import { poolSettings } from './pool-settings.js';
+import { collectWorkerStats } from './daemon-report.js';
+import { readFileLimit } from './limits.js';
 
 const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
 };
 
-let daemon: ProxyDaemon | undefined;
+let pool: UpstreamPool | undefined;
+let plane: DataPlane | undefined;
 let statsTimer: NodeJS.Timeout | undefined;
 let stopping = false;
 
@@ -24,8 +32,14 @@ async function stop(timeoutMs: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(statsTimer);
-  await daemon?.stop(timeoutMs);
+  await plane?.stop(timeoutMs);
+  pool?.stop();
   if (process.connected) process.disconnect();
+}
+
+function configure(cfg: ProxyConfig, health: Record<string, HealthState>): void {
+  pool!.configure(cfg.upstreams, poolSettings(cfg));
+  for (const [key, h] of Object.entries(health)) pool!.setHealth(key, h);
 }
 
 process.on('disconnect', () => void stop(0));
@@ -38,17 +52,20 @@ process.on('message', (m: ToWorker) => {
         base: { pid: process.pid, worker: true },
         timestamp: pino.stdTimeFunctions.isoTime,
       });
-      daemon = new ProxyDaemon(m.cfg, {
-        logger,
-        role: 'worker',
-        initialHealth: m.health,
-        events: { connectFailed: (u, reason) => send({ t: 'connectFailed', key: u.key, reason }) },
+      pool = new UpstreamPool(poolSettings(m.cfg), logger, {
+        connectFailed: (u, reason) => send({ t: 'connectFailed', key: u.key, reason }),
       });
-      daemon.start().then(
+      configure(m.cfg, m.health);
+      plane = new DataPlane(m.cfg, pool, logger, readFileLimit());
+      plane.bind(m.cfg.listen, m.cfg.bindRetry).then(
         () => {
           send({ t: 'started' });
           statsTimer = setInterval(
-            () => send({ t: 'stats', stats: daemon!.workerStats() }),
+            () =>
+              send({
+                t: 'stats',
+                stats: collectWorkerStats(pool!, plane!.listenerCounters(), plane!.openConnections),
+              }),
             STATS_INTERVAL_MS,
           );
         },
@@ -64,17 +81,17 @@ process.on('message', (m: ToWorker) => {
       return;
     }
     case 'reload':
-      if (!daemon) return;
-      daemon.reload(m.cfg).then(
+      if (!plane) return;
+      plane.reload(m.cfg).then(
         () => {
-          for (const [key, h] of Object.entries(m.health)) daemon!.pool.setHealth(key, h);
+          configure(m.cfg, m.health);
           send({ t: 'reloaded', id: m.id });
         },
         (err: Error) => send({ t: 'reloaded', id: m.id, error: err.message }),
       );
       return;
     case 'health':
-      daemon?.pool.setHealth(m.key, m.health);
+      pool?.setHealth(m.key, m.health);
       return;
     case 'stop':
       void stop(m.timeoutMs);

@@ -63,6 +63,17 @@ export const healthCheckSchema = z.strictObject({
 export const proxyConfigSchema = z
   .strictObject({
     listen: z.array(hostPort).min(1).default(['127.0.0.1:6443']),
+    bindRetry: duration
+      .prefault('0s')
+      .describe(
+        'keep retrying a listen address that is taken for this long (another proxy such as nginx-proxy still holds it)',
+      ),
+    reusePort: z
+      .boolean()
+      .default(true)
+      .describe(
+        'bind with SO_REUSEPORT: a second kubeha with the same configuration can start beside this one (hitless restart); only processes of the same user can share',
+      ),
     upstreams: z.array(hostPort).min(1).describe('API servers, HOST:PORT'),
     admin: hostPort
       .nullable()
@@ -113,7 +124,11 @@ export const proxyConfigSchema = z
       .prefault('0s')
       .describe('close connections of an upstream that turned unhealthy after this'),
     drainTimeout: duration.prefault('30s'),
-    shutdownTimeout: duration.prefault('10s'),
+    shutdownTimeout: duration
+      .prefault('3s')
+      .describe(
+        'on SIGTERM: stop accepting at once, let connections finish for this long, then close them so clients reconnect through another instance',
+      ),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),

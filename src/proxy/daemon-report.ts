@@ -4,7 +4,7 @@
  */
 import { zeroCounters, type UpstreamCounters } from './upstream.js';
 import type { UpstreamPool } from './upstream-pool.js';
-import type { ListenerCounters, ProxyListener } from './data-path.js';
+import type { ListenerCounters } from './data-path.js';
 
 export interface WorkerStats {
   open: number;
@@ -16,7 +16,7 @@ export interface WorkerStats {
 
 export function collectWorkerStats(
   pool: UpstreamPool,
-  listeners: ProxyListener[],
+  listeners: { key: string; counters: ListenerCounters }[],
   open: number,
 ): WorkerStats {
   return {

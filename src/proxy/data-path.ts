@@ -10,6 +10,7 @@ import { formatHostPort, type HostPort } from '../shared/address.js';
 import type { ProxiedConnection, Upstream } from './upstream.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { connectUpstream, releaseUpstream, splice } from './splice.js';
+import { listenWithRetry, type BindOptions } from './bind.js';
 
 export interface DataPathSettings {
   connectTimeoutMs: number;
@@ -82,22 +83,15 @@ export class ProxyListener {
     });
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ host: this.address.host, port: this.address.port }, () => {
-        this.server.off('error', onError);
-        // From here on errors are accept errors (EMFILE and the like): count, log, keep serving.
-        this.server.on('error', (err) => {
-          this.counters.errors++;
-          this.dp.log.error(
-            { listener: this.key, err: err.message },
-            `listener ${this.key} error: ${err.message}`,
-          );
-        });
-        resolve();
-      });
+  /** Binds (see bind.ts); from then on errors are accept errors (EMFILE and the like). */
+  async listen(o: BindOptions): Promise<void> {
+    await listenWithRetry(this.server, this.address, o);
+    this.server.on('error', (err) => {
+      this.counters.errors++;
+      this.dp.log.error(
+        { listener: this.key, err: err.message },
+        `listener ${this.key} error: ${err.message}`,
+      );
     });
   }
 

@@ -44,7 +44,9 @@ test('defaults mirror nginx-proxy where it has an answer, and add health checkin
     },
   );
   assert.equal(c.drainTimeout, 30_000);
-  assert.equal(c.shutdownTimeout, 10_000);
+  assert.equal(c.shutdownTimeout, 3_000);
+  assert.equal(c.bindRetry, 0);
+  assert.equal(c.reusePort, true);
   assert.equal(c.unhealthyGrace, 0);
 });
 

@@ -279,7 +279,7 @@ test('graceful stop waits for open connections up to the timeout, then closes th
     await daemon.stop(300);
     assert.ok(Date.now() - t0 >= 250, 'waited for the connection');
     await closed;
-    assert.ok(lines.some((l) => /closed 1 connection\(s\) at the timeout/.test(l)));
+    assert.ok(lines.some((l) => /closed 1 connection\(s\) at the end of the drain/.test(l)));
   } finally {
     await daemon.stop(0);
     await b.close();

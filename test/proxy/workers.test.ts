@@ -37,7 +37,7 @@ test('workers: 2 processes share the listener; health, failover, metrics and rel
     assert.equal(pids().length, 2);
     assert.ok(
       await waitFor(
-        () => sup.daemon.pool.upstreams.every((u) => u.health.health === 'healthy'),
+        () => sup.control.pool.upstreams.every((u) => u.health.health === 'healthy'),
         3000,
       ),
     );
@@ -62,7 +62,9 @@ test('workers: 2 processes share the listener; health, failover, metrics and rel
 
     // A dead upstream: connect refused in a worker, retried there, reported to the supervisor.
     target.ready();
-    assert.ok(await waitFor(() => sup.daemon.pool.upstreams[0]!.health.health === 'healthy', 3000));
+    assert.ok(
+      await waitFor(() => sup.control.pool.upstreams[0]!.health.health === 'healthy', 3000),
+    );
     await lab.servers[1]!.die();
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, () => httpsGet({ ...via, path: '/version' })),

@@ -1,0 +1,183 @@
+/**
+ * The proxy's control: everything decided once per proxy, whatever carries the
+ * bytes. It owns the upstream pool's health (active checks, discovery) and the
+ * admin endpoint (/readyz, /metrics, /status). A single-process proxy pairs it with
+ * one data plane (daemon.ts); the supervisor of multi-process mode pairs it with
+ * worker processes (cluster-supervisor.ts). Like k3s's loadbalancer, server list,
+ * health and proxying stay apart.
+ */
+import type { Logger } from 'pino';
+import { KubehaError } from '../shared/errors.js';
+import { formatHostPort, parseHostPort } from '../shared/address.js';
+import type { ProxyConfig } from './config-schema.js';
+import type { ListenerCounters } from './data-path.js';
+import { UpstreamPool, type PoolEvents } from './upstream-pool.js';
+import { poolSettings } from './pool-settings.js';
+import type { CheckTls } from './health-check.js';
+import { UpstreamChecks } from './upstream-checks.js';
+import { createMetrics, type ProxyMetrics } from './metrics.js';
+import { AdminServer } from './admin.js';
+import { mergeUpstreams } from './discovery.js';
+import { DiscoveryLoop } from './discovery-loop.js';
+import { readCheckTls } from './tls-files.js';
+import { readiness, statusReport } from './daemon-report.js';
+
+/** What the data side reports to the control, for /metrics and /status. */
+export interface DataSide {
+  listeners(): { key: string; counters: ListenerCounters }[];
+  listenAddresses(): string[];
+  connections(): number;
+}
+
+export interface ControlOptions {
+  logger: Logger;
+  version?: string;
+  data: DataSide;
+  /** Health changed (the supervisor tells its workers). */
+  transition?: PoolEvents['transition'];
+  /** The effective upstream list changed through discovery. */
+  upstreamListChanged?: (list: string[]) => void;
+}
+
+export class ProxyControl {
+  readonly pool: UpstreamPool;
+  private cfg: ProxyConfig;
+  private tls: CheckTls = {};
+  private readonly checks: UpstreamChecks;
+  private readonly discovery: DiscoveryLoop;
+  private readonly metrics: ProxyMetrics;
+  private admin?: AdminServer;
+  /** Aborts an admin bind still waiting for its address when the proxy stops. */
+  private readonly binding = new AbortController();
+
+  constructor(
+    cfg: ProxyConfig,
+    private readonly opts: ControlOptions,
+  ) {
+    this.cfg = cfg;
+    const log = opts.logger;
+    this.metrics = createMetrics({
+      pool: () => this.pool,
+      listeners: () => opts.data.listeners(),
+      version: opts.version ?? '0.0.0',
+    });
+    this.checks = new UpstreamChecks({
+      config: () => this.cfg.healthCheck,
+      tls: () => this.tls,
+      result: (u, r) => {
+        this.metrics.observeCheck(u, r.latencyMs / 1000);
+        this.pool.checkResult(u, r);
+      },
+    });
+    this.pool = new UpstreamPool(poolSettings(cfg), log, {
+      added: (u) => this.checks.start(u),
+      removed: (u) => this.checks.stop(u),
+      transition: opts.transition,
+    });
+    this.discovery = new DiscoveryLoop({
+      log,
+      pool: this.pool,
+      config: () => this.cfg,
+      tls: () => this.tls,
+      changed: () => {
+        this.pool.configure(this.upstreamList(), poolSettings(this.cfg));
+        this.opts.upstreamListChanged?.(this.upstreamList());
+      },
+    });
+  }
+
+  get config(): ProxyConfig {
+    return this.cfg;
+  }
+
+  /** Reads the check TLS files and configures the pool (which starts the checks). */
+  async start(): Promise<void> {
+    this.tls = await readCheckTls(this.cfg);
+    this.pool.configure(this.upstreamList(), poolSettings(this.cfg));
+    this.discovery.schedule(this.cfg.healthCheck.interval + this.cfg.healthCheck.edgeInterval);
+  }
+
+  /** Binds the admin endpoint, waiting up to `bindRetry` for a taken address. */
+  async listenAdmin(): Promise<void> {
+    if (this.cfg.admin === null) return;
+    const admin = new AdminServer(parseHostPort(this.cfg.admin), {
+      ready: () => this.readiness(),
+      status: () => this.status(),
+      registry: this.metrics.registry,
+    });
+    try {
+      await admin.listen({
+        reusePort: this.cfg.reusePort,
+        retryMs: this.cfg.bindRetry,
+        log: this.opts.logger,
+        what: 'admin',
+        signal: this.binding.signal,
+      });
+    } catch (err) {
+      throw new KubehaError(
+        'E_LISTEN',
+        `cannot listen on admin ${this.cfg.admin}: ${(err as Error).message}`,
+      );
+    }
+    this.admin = admin;
+  }
+
+  adminAddress(): string | undefined {
+    const a = this.admin?.server.address();
+    return a && typeof a === 'object'
+      ? formatHostPort({ host: a.address, port: a.port })
+      : undefined;
+  }
+
+  /** The first half of a reload, which may fail: nothing has changed yet. */
+  prepare(cfg: ProxyConfig): Promise<CheckTls> {
+    return readCheckTls(cfg);
+  }
+
+  /** The second half, which cannot fail. The admin address is kept. */
+  apply(cfg: ProxyConfig, tls: CheckTls): void {
+    const checksChanged = JSON.stringify(cfg.healthCheck) !== JSON.stringify(this.cfg.healthCheck);
+    this.cfg = cfg;
+    this.tls = tls;
+    if (checksChanged) this.checks.reset();
+    // Before configure: switching discovery off forgets what it found.
+    this.discovery.schedule(cfg.healthCheck.interval);
+    this.pool.configure(this.upstreamList(), poolSettings(cfg));
+    for (const u of this.pool.upstreams) if (!u.draining) this.checks.start(u);
+  }
+
+  upstreamList(): string[] {
+    return mergeUpstreams(this.cfg.upstreams, this.discovery.discovered);
+  }
+
+  readiness(): { ok: boolean; detail: string } {
+    return readiness(this.pool);
+  }
+
+  status(): object {
+    return statusReport(this.pool, {
+      listeners: this.opts.data.listenAddresses(),
+      algorithm: this.cfg.algorithm,
+      connections: this.opts.data.connections(),
+      discovered: this.discovery.discovered,
+    });
+  }
+
+  /**
+   * Stopping, first step: the admin endpoint goes at once, so a second instance
+   * sharing its address answers every probe. Checks go on while connections drain.
+   */
+  async closeAdmin(): Promise<void> {
+    this.binding.abort();
+    await this.admin?.close();
+    this.admin = undefined;
+  }
+
+  stop(): void {
+    this.binding.abort();
+    this.checks.stopAll();
+    this.discovery.stop();
+    this.pool.stop();
+    void this.admin?.close();
+  }
+}

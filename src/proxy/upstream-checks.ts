@@ -1,0 +1,61 @@
+/**
+ * Active health checks: one UpstreamProbe per upstream of the pool, started when
+ * an upstream joins and stopped when it leaves or the check settings change.
+ * Results go to the pool (which decides health) and to the check-latency metric.
+ */
+import type { HealthCheckConfig } from './config-schema.js';
+import { UpstreamProbe } from './health-scheduler.js';
+import { runCheck, type CheckTls } from './health-check.js';
+import type { CheckRecord, Upstream } from './upstream.js';
+
+export interface ChecksDeps {
+  config: () => HealthCheckConfig;
+  tls: () => CheckTls;
+  result: (u: Upstream, r: CheckRecord) => void;
+}
+
+export class UpstreamChecks {
+  private readonly probes = new Map<Upstream, UpstreamProbe>();
+  private stopped = false;
+
+  constructor(private readonly deps: ChecksDeps) {}
+
+  start(u: Upstream): void {
+    const hc = this.deps.config();
+    if (hc.kind === 'none' || this.stopped || this.probes.has(u)) return;
+    const probe = new UpstreamProbe(
+      u,
+      {
+        intervalMs: hc.interval,
+        edgeIntervalMs: hc.edgeInterval,
+        jitter: hc.jitter,
+        maxInFlight: hc.fall,
+      },
+      (signal) =>
+        runCheck(
+          u,
+          { kind: hc.kind as 'https', path: hc.path, timeoutMs: hc.timeout, tls: this.deps.tls() },
+          signal,
+        ),
+      this.deps.result,
+    );
+    this.probes.set(u, probe);
+    probe.start();
+  }
+
+  stop(u: Upstream): void {
+    this.probes.get(u)?.stop();
+    this.probes.delete(u);
+  }
+
+  /** Stops every probe (settings changed: the caller starts them again). */
+  reset(): void {
+    for (const u of [...this.probes.keys()]) this.stop(u);
+  }
+
+  /** For good: no probe starts after this. */
+  stopAll(): void {
+    this.stopped = true;
+    this.reset();
+  }
+}
