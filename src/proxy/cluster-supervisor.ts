@@ -95,6 +95,7 @@ export class ProxySupervisor {
       await this.stop(0);
       throw err;
     }
+    this.control.markServing();
     logServing(this.log, this.cfg, this.cfg.listen, this.control.adminAddress());
     this.log.info({ workers: this.cfg.workers }, `${this.cfg.workers} worker processes serving`);
   }

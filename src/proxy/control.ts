@@ -49,6 +49,7 @@ export class ProxyControl {
   private admin?: AdminServer;
   /** Aborts an admin bind still waiting for its address when the proxy stops. */
   private readonly binding = new AbortController();
+  private serving = false;
 
   constructor(
     cfg: ProxyConfig,
@@ -150,7 +151,14 @@ export class ProxyControl {
     return mergeUpstreams(this.cfg.upstreams, this.discovery.discovered);
   }
 
+  /** The listeners are bound: until then /readyz says so (a takeover may wait for them). */
+  markServing(): void {
+    this.serving = true;
+  }
+
   readiness(): { ok: boolean; detail: string } {
+    if (!this.serving)
+      return { ok: false, detail: `not serving yet: binding ${this.cfg.listen.join(', ')}` };
     return readiness(this.pool);
   }
 

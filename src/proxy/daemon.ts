@@ -71,6 +71,7 @@ export class ProxyDaemon {
       await this.stop(0);
       throw err;
     }
+    this.control.markServing();
     logServing(this.log, cfg, this.listenAddresses(), this.adminAddress());
   }
 
