@@ -13,6 +13,7 @@ export interface ProxyOptions {
   config?: string;
   listen?: string[];
   upstream?: string[];
+  bindRetry?: string;
   admin?: string;
   algorithm?: string;
   healthCheck?: string;
@@ -40,6 +41,7 @@ export function flagsToConfig(o: ProxyOptions): RawConfig {
   return {
     listen: o.listen,
     upstreams: o.upstream,
+    bindRetry: o.bindRetry,
     admin: o.admin === 'off' ? null : o.admin,
     algorithm: o.algorithm,
     logLevel: o.logLevel,

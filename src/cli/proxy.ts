@@ -14,6 +14,10 @@ export function registerProxy(program: Command): void {
     )
     .option('--listen <addr>', 'listen address, repeatable (default 127.0.0.1:6443)', collect)
     .option('--upstream <addr>', 'API server HOST:PORT, repeatable', collect)
+    .option(
+      '--bind-retry <duration>',
+      'wait this long (e.g. 60s) for a listen address another process still holds (default 0s)',
+    )
     .option('--admin <addr>', "admin endpoint (default 127.0.0.1:8081; 'off' disables)")
     .option('--algorithm <name>', 'least_conn (default), round_robin, random_two, first')
     .option('--health-check <kind>', 'https (default), http, tcp, none')
