@@ -123,6 +123,8 @@ export interface KubehaSettings {
   healthCheck: 'https' | 'http' | 'tcp' | 'none';
   healthPath: string;
   workers?: number;
+  /** false: workers share one socket through node:cluster instead of SO_REUSEPORT. */
+  reusePort?: boolean;
 }
 
 /** argv after `kubeha`, the equivalent of the two configurations above. */
@@ -132,5 +134,6 @@ export function kubehaArgs(s: KubehaSettings): string[] {
   args.push('--admin', formatHostPort(s.admin), '--algorithm', 'least_conn');
   args.push('--health-check', s.healthCheck, '--health-path', s.healthPath);
   if (s.workers && s.workers > 1) args.push('--workers', String(s.workers));
+  if (s.reusePort === false) args.push('--no-reuse-port');
   return args;
 }

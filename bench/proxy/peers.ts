@@ -17,6 +17,8 @@ export interface PeerSpec {
   label: string;
   kind: PeerKind;
   workers: number;
+  /** kubeha: false to accept through one shared socket (node:cluster) instead of SO_REUSEPORT. */
+  reusePort?: boolean;
 }
 
 export interface RunningPeer {
@@ -67,8 +69,16 @@ export function peerSpecs(opts: {
     specs.push({ id: 'nginx-2w', label: 'nginx (2 workers)', kind: 'nginx', workers: 2 });
   specs.push({ id: 'haproxy', label: 'HAProxy (1 thread)', kind: 'haproxy', workers: 1 });
   if (opts.kubeha) specs.push({ id: 'kubeha', label: 'kubeha', kind: 'kubeha', workers: 1 });
-  if (opts.kubeha && opts.kubehaWorkers && opts.twoWorkers)
+  if (opts.kubeha && opts.kubehaWorkers && opts.twoWorkers) {
     specs.push({ id: 'kubeha-2w', label: 'kubeha (2 workers)', kind: 'kubeha', workers: 2 });
+    specs.push({
+      id: 'kubeha-2w-shared',
+      label: 'kubeha (2 workers, shared socket)',
+      kind: 'kubeha',
+      workers: 2,
+      reusePort: false,
+    });
+  }
   return specs;
 }
 
@@ -112,6 +122,7 @@ export async function startPeer(spec: PeerSpec, ctx: PeerContext): Promise<Runni
       healthCheck: ctx.tls ? 'https' : 'http',
       healthPath: '/readyz', // both upstream kinds answer it; kubeha's default check
       workers: spec.workers,
+      reusePort: spec.reusePort,
     });
     const nodeFlags = ctx.nodeFlags ?? [];
     proc = startProcess(spec.label, process.execPath, [...nodeFlags, KUBEHA_BIN, ...args], {

@@ -73,6 +73,22 @@ const METRICS: MetricDef[] = [
     pick: (s) => s.p99Ms,
   },
   {
+    id: 'keepalive50.rps',
+    title: '1b keep-alive requests/s (50 connections, 3-byte body)',
+    unit: 'req/s',
+    higherIsBetter: true,
+    load: 'keepalive50',
+    pick: (s) => s.requestsPerSec,
+  },
+  {
+    id: 'newconn20.rps',
+    title: '2b new connections/s (20 connections, 3-byte body)',
+    unit: 'conn/s',
+    higherIsBetter: true,
+    load: 'newconn20',
+    pick: (s) => s.requestsPerSec,
+  },
+  {
     id: 'bulk.mbps',
     title: '3 bulk throughput (32 MiB bodies)',
     unit: 'MB/s',

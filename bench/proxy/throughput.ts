@@ -6,12 +6,18 @@
 import type { RunningPeer } from './peers.js';
 import { cpuSeconds } from './proc-stats.js';
 import { isRunning, sleep, tail } from './processes.js';
-import { LARGE_PATH, SMALL_PATH } from './upstream-server.js';
+import { LARGE_PATH, SMALL_PATH, TINY_PATH } from './upstream-server.js';
 import { runWrk, type WrkLoad } from './wrk.js';
 
-export type LoadId = 'keepalive' | 'newconn' | 'bulk';
+/**
+ * Two load shapes for requests: 32 connections and a 512-byte body (`keepalive`,
+ * `newconn`), and 50 keep-alive or 20 one-request connections with a 3-byte body
+ * (`keepalive50`, `newconn20`): with almost no bytes to move, the second shape is
+ * all per-request and per-connection overhead, where Node pays most.
+ */
+export type LoadId = 'keepalive' | 'newconn' | 'keepalive50' | 'newconn20' | 'bulk';
 
-export const LOAD_IDS: LoadId[] = ['keepalive', 'newconn', 'bulk'];
+export const LOAD_IDS: LoadId[] = ['keepalive', 'newconn', 'keepalive50', 'newconn20', 'bulk'];
 
 export function wrkLoad(id: LoadId, seconds: number): WrkLoad {
   switch (id) {
@@ -19,6 +25,10 @@ export function wrkLoad(id: LoadId, seconds: number): WrkLoad {
       return { path: SMALL_PATH, connections: 32, seconds, closeEachRequest: false };
     case 'newconn':
       return { path: SMALL_PATH, connections: 32, seconds, closeEachRequest: true };
+    case 'keepalive50':
+      return { path: TINY_PATH, connections: 50, seconds, closeEachRequest: false };
+    case 'newconn20':
+      return { path: TINY_PATH, connections: 20, seconds, closeEachRequest: true };
     case 'bulk':
       return { path: LARGE_PATH, connections: 4, seconds, closeEachRequest: false };
   }

@@ -12,6 +12,8 @@ import { startProcess, stopProcess, waitForPort, type Started } from './processe
 export const UPSTREAM_HOSTS = ['127.0.10.11', '127.0.10.12', '127.0.10.13'];
 export const SMALL_PATH = '/small';
 export const LARGE_PATH = '/large';
+/** A 3-byte body: the shape of the runtime issue's independent measurement. */
+export const TINY_PATH = '/tiny';
 export const SMALL_BYTES = 512; // about the size of a small API object, e.g. /version
 export const LARGE_BYTES = 32 * 1024 * 1024;
 
@@ -77,6 +79,7 @@ export async function startUpstreams(s: UpstreamSettings): Promise<RunningUpstre
   // Workers run as nobody when nginx starts as root: they must read the files.
   chmodSync(s.prefix, 0o755);
   writeFileSync(join(www, SMALL_PATH.slice(1)), 'k'.repeat(SMALL_BYTES - 1) + '\n');
+  writeFileSync(join(www, TINY_PATH.slice(1)), 'ok\n');
   const large = join(www, LARGE_PATH.slice(1));
   writeFileSync(large, '');
   truncateSync(large, LARGE_BYTES); // zeros; served from the page cache by sendfile
@@ -93,7 +96,7 @@ export async function startUpstreams(s: UpstreamSettings): Promise<RunningUpstre
   const addresses = UPSTREAM_HOSTS.map((host) => ({ host, port: s.port }));
   for (const a of addresses) await waitForPort(proc, a.host, a.port);
   // A 403 (unreadable file) would otherwise be measured as throughput.
-  for (const path of [SMALL_PATH, LARGE_PATH]) {
+  for (const path of [SMALL_PATH, TINY_PATH, LARGE_PATH]) {
     const res = await fetch(`http://${formatHostPort(addresses[0]!)}${path}`, { method: 'HEAD' });
     if (res.status !== 200) {
       await stopProcess(proc);

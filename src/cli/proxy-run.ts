@@ -14,6 +14,8 @@ export interface ProxyOptions {
   listen?: string[];
   upstream?: string[];
   bindRetry?: string;
+  /** commander's --no-reuse-port: false when given, true otherwise (then left to the file). */
+  reusePort?: boolean;
   admin?: string;
   algorithm?: string;
   healthCheck?: string;
@@ -42,6 +44,7 @@ export function flagsToConfig(o: ProxyOptions): RawConfig {
     listen: o.listen,
     upstreams: o.upstream,
     bindRetry: o.bindRetry,
+    reusePort: o.reusePort === false ? false : undefined,
     admin: o.admin === 'off' ? null : o.admin,
     algorithm: o.algorithm,
     logLevel: o.logLevel,

@@ -18,6 +18,10 @@ export function registerProxy(program: Command): void {
       '--bind-retry <duration>',
       'wait this long (e.g. 60s) for a listen address another process still holds (default 0s)',
     )
+    .option(
+      '--no-reuse-port',
+      'bind without SO_REUSEPORT (no second instance beside this one; workers share one socket)',
+    )
     .option('--admin <addr>', "admin endpoint (default 127.0.0.1:8081; 'off' disables)")
     .option('--algorithm <name>', 'least_conn (default), round_robin, random_two, first')
     .option('--health-check <kind>', 'https (default), http, tcp, none')

@@ -253,6 +253,8 @@ test('metricRows + valuesTable + ratioTable: exact cells, round-by-round ratios,
       kubeha: [sample(500, 0.5, 4, 3), sample(1800, 0.5, 12, 3), sample(1500, 0.5, 8, 3)],
     },
     newconn: {},
+    keepalive50: {},
+    newconn20: {},
     bulk: {},
   };
   const rows = metricRows(PEERS, throughput, {});
