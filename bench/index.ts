@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   proxy: () => import('./proxy.js'),
   failover: () => import('./proxy-failover.js'),
   takeover: () => import('./proxy-takeover.js'),
+  memory: () => import('./proxy-idle-memory.js'),
 };
 
 async function main(): Promise<void> {
