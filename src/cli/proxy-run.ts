@@ -4,10 +4,8 @@ import { basename, dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { KubehaError, formatError, isKubehaError } from '../shared/errors.js';
-import { loadProxyConfig, type RawConfig } from '../proxy/config.js';
-import { proxyConfigJsonSchema } from '../proxy/config-schema.js';
-import { ProxyDaemon } from '../proxy/daemon.js';
-import { ProxySupervisor } from '../proxy/cluster-supervisor.js';
+import type { RawConfig } from '../proxy/config.js';
+import { loadProxyConfigIsolated } from '../proxy/config-isolated.js';
 
 export interface ProxyOptions {
   config?: string;
@@ -63,6 +61,7 @@ async function packageVersion(): Promise<string> {
 
 export async function runProxy(opts: ProxyOptions): Promise<void> {
   if (opts.schema) {
+    const { proxyConfigJsonSchema } = await import('../proxy/config-schema.js');
     process.stdout.write(`${JSON.stringify(proxyConfigJsonSchema(), null, 2)}\n`);
     return;
   }
@@ -72,7 +71,8 @@ export async function runProxy(opts: ProxyOptions): Promise<void> {
     });
   }
   const flags = flagsToConfig(opts);
-  const load = () => loadProxyConfig(opts.config, flags);
+  // yaml and zod load in a thread that ends after each load: the proxy never keeps them.
+  const load = () => loadProxyConfigIsolated(opts.config, flags);
   const cfg = await load();
   if (opts.checkConfig) {
     process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
@@ -84,10 +84,11 @@ export async function runProxy(opts: ProxyOptions): Promise<void> {
     timestamp: pino.stdTimeFunctions.isoTime,
   });
   const version = await packageVersion();
+  // Each process loads only the composition it runs.
   const daemon =
     cfg.workers > 1
-      ? new ProxySupervisor(cfg, logger, version)
-      : new ProxyDaemon(cfg, { logger, version });
+      ? new (await import('../proxy/cluster-supervisor.js')).ProxySupervisor(cfg, logger, version)
+      : new (await import('../proxy/daemon.js')).ProxyDaemon(cfg, { logger, version });
   await daemon.start();
 
   // Reloads run one at a time; a bad config is logged and the running one kept.
