@@ -2,11 +2,13 @@
  * Multi-process mode (`workers: N` > 1). One Node process moves bytes on one
  * core; Kubespray's nginx-proxy runs `worker_processes 2`. The supervisor runs
  * the control (health checks, panic mode, discovery, the admin endpoint) plus
- * reloads and signals, and forks N workers through node:cluster that run only a
- * data plane. With `reusePort` (the default) each worker binds its own socket in
- * the SO_REUSEPORT group and the kernel spreads connections by hash, as with
- * nginx's `reuseport`; without it they share one socket (SCHED_NONE: whichever
- * worker accepts first). Health changes are pushed to every worker at once;
+ * reloads and signals, and forks workers through node:cluster that run only a
+ * data plane. With `reusePort` (the default) the supervisor is one of the N
+ * data-path processes (a data plane of its own beside N-1 workers: one Node
+ * process less on every node, about 55 MB RSS), each binds its own socket in the
+ * SO_REUSEPORT group and the kernel spreads connections by hash, as with nginx's
+ * `reuseport`. Without it, N workers share one socket that node:cluster holds
+ * (SCHED_NONE: whichever worker accepts first), and the supervisor moves no bytes. Health changes are pushed to every worker at once;
  * workers send back connect failures as they happen and their counters every
  * STATS_INTERVAL_MS for /metrics and /status.
  */
@@ -20,7 +22,7 @@ import { ProxyControl } from './control.js';
 import { absorbWorkerStats, type WorkerStats } from './daemon-report.js';
 import type { FromWorker, ToWorker } from './cluster-protocol.js';
 import type { ListenerCounters } from './data-path.js';
-import { dataPathSettings } from './data-plane.js';
+import { DataPlane, dataPathSettings } from './data-plane.js';
 import { listenWithRetry } from './bind.js';
 import { createServer } from 'node:net';
 import { formatHostPort, parseHostPort } from '../shared/address.js';
@@ -37,6 +39,8 @@ interface WorkerSlot {
 
 export class ProxySupervisor {
   readonly control: ProxyControl;
+  /** The supervisor's own data plane (with reusePort), over the control's pool. */
+  private readonly plane?: DataPlane;
   /** Open connections in the workers, from their latest reports. */
   private remoteOpen = 0;
   private readonly slots = new Map<number, WorkerSlot>();
@@ -55,11 +59,17 @@ export class ProxySupervisor {
       data: {
         listeners: () => this.listenerCounters(),
         listenAddresses: () => this.cfg.listen,
-        connections: () => this.remoteOpen,
+        connections: () => this.remoteOpen + (this.plane?.openConnections ?? 0),
       },
       transition: (u) => this.broadcast({ t: 'health', key: u.key, health: u.health }),
       upstreamListChanged: () => void this.pushConfig(),
     });
+    if (cfg.reusePort) this.plane = new DataPlane(cfg, this.control.pool, log, readFileLimit());
+  }
+
+  /** Worker processes to fork: the supervisor's own data plane counts as one. */
+  private get forks(): number {
+    return this.plane ? this.cfg.workers - 1 : this.cfg.workers;
   }
 
   private healthSnapshot(): Record<string, HealthState> {
@@ -89,7 +99,8 @@ export class ProxySupervisor {
       await this.control.start();
       await Promise.all([
         this.control.listenAdmin(),
-        ...Array.from({ length: this.cfg.workers }, () => this.fork()),
+        this.plane?.bind(this.cfg.listen, this.cfg.bindRetry),
+        ...Array.from({ length: this.forks }, () => this.fork()),
       ]);
     } catch (err) {
       await this.stop(0);
@@ -97,7 +108,10 @@ export class ProxySupervisor {
     }
     this.control.markServing();
     logServing(this.log, this.cfg, this.cfg.listen, this.control.adminAddress());
-    this.log.info({ workers: this.cfg.workers }, `${this.cfg.workers} worker processes serving`);
+    this.log.info(
+      { workers: this.cfg.workers, forked: this.forks },
+      `${this.cfg.workers} data-path processes serving (${this.plane ? 'this one and ' : ''}${this.forks} forked)`,
+    );
   }
 
   private fork(): Promise<void> {
@@ -160,8 +174,12 @@ export class ProxySupervisor {
 
   private listenerCounters(): { key: string; counters: ListenerCounters }[] {
     const sum = new Map<string, ListenerCounters>();
-    for (const s of this.slots.values()) {
-      for (const [key, c] of Object.entries(s.stats?.listeners ?? {})) {
+    const own = (this.plane?.listenerCounters() ?? []).map((l) => [l.key, l.counters] as const);
+    for (const reported of [
+      own,
+      ...[...this.slots.values()].map((s) => Object.entries(s.stats?.listeners ?? {})),
+    ]) {
+      for (const [key, c] of reported) {
         const t = sum.get(key) ?? { accepted: 0, dropped: 0, errors: 0 };
         t.accepted += c.accepted;
         t.dropped += c.dropped;
@@ -178,12 +196,21 @@ export class ProxySupervisor {
       this.log.warn(`workers: ${cfg.workers} takes effect on restart; keeping ${this.cfg.workers}`);
       cfg = { ...cfg, workers: this.cfg.workers };
     }
+    if (cfg.reusePort !== this.cfg.reusePort) {
+      this.log.warn(
+        `reusePort: ${cfg.reusePort} takes effect on restart; keeping ${this.cfg.reusePort}`,
+      );
+      cfg = { ...cfg, reusePort: this.cfg.reusePort };
+    }
     const tls = await this.control.prepare(cfg);
-    await probeBind(
-      cfg.listen.filter((a) => !this.cfg.listen.includes(a)),
-      cfg.reusePort,
-      this.log,
-    );
+    // The own data plane binds new listeners first; without one, a probe bind checks them.
+    if (this.plane) await this.plane.reload(cfg);
+    else
+      await probeBind(
+        cfg.listen.filter((a) => !this.cfg.listen.includes(a)),
+        cfg.reusePort,
+        this.log,
+      );
     this.control.apply(cfg, tls);
     this.cfg = cfg;
     this.log.info({ upstreams: cfg.upstreams, listen: cfg.listen }, 'configuration reloaded');
@@ -234,7 +261,9 @@ export class ProxySupervisor {
           else worker.kill('SIGKILL');
         }),
     );
+    const ownClosed = this.plane?.stop(timeoutMs);
     await Promise.all(exits);
+    await ownClosed;
     await admin;
     this.control.stop();
     logStopped(this.log, 0); // each worker logs what its drain closed

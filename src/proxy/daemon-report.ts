@@ -30,8 +30,8 @@ export function collectWorkerStats(
 
 /** Writes the sums into the pool's upstreams; returns the workers' open connections. */
 export function absorbWorkerStats(pool: UpstreamPool, reports: WorkerStats[]): number {
-  pool.connectRetries = reports.reduce((n, r) => n + r.retries, 0);
-  pool.failedClients = reports.reduce((n, r) => n + r.failed, 0);
+  pool.remoteRetries = reports.reduce((n, r) => n + r.retries, 0);
+  pool.remoteFailed = reports.reduce((n, r) => n + r.failed, 0);
   for (const u of pool.upstreams) {
     const sum = zeroCounters();
     for (const r of reports) {
@@ -66,8 +66,8 @@ export function statusReport(
     listeners: extra.listeners,
     algorithm: extra.algorithm,
     connections: extra.connections,
-    connectRetries: pool.connectRetries,
-    failedConnections: pool.failedClients,
+    connectRetries: pool.connectRetries + pool.remoteRetries,
+    failedConnections: pool.failedClients + pool.remoteFailed,
     discovered: extra.discovered,
     upstreams: pool.upstreams.map((u) => {
       const c = u.counters();

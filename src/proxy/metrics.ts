@@ -122,7 +122,7 @@ export function createMetrics(src: MetricsSources): ProxyMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(src.pool().connectRetries);
+      this.inc(src.pool().connectRetries + src.pool().remoteRetries);
     },
   });
   new Counter({
@@ -131,7 +131,7 @@ export function createMetrics(src: MetricsSources): ProxyMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(src.pool().failedClients);
+      this.inc(src.pool().failedClients + src.pool().remoteFailed);
     },
   });
   new Gauge({

@@ -40,8 +40,12 @@ export class UpstreamPool {
   upstreams: Upstream[] = [];
   private picker: Picker;
   private panic = false;
+  /** This process's data path's retries and client connections no upstream took. */
   connectRetries = 0;
   failedClients = 0;
+  /** The same, summed from worker processes (multi-process mode). */
+  remoteRetries = 0;
+  remoteFailed = 0;
 
   constructor(
     private settings: PoolSettings,
