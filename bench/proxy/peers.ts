@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { HostPort } from '../../src/shared/address.js';
 import { haproxyConfig, kubehaArgs, nginxStreamConfig } from './peer-configs.js';
+import { imageNodeOptions } from './image-settings.js';
 import { freePort, startProcess, stopProcess, waitForPort, type Started } from './processes.js';
 
 export type PeerKind = 'direct' | 'nginx' | 'haproxy' | 'kubeha';
@@ -125,9 +126,11 @@ export async function startPeer(spec: PeerSpec, ctx: PeerContext): Promise<Runni
       reusePort: spec.reusePort,
     });
     const nodeFlags = ctx.nodeFlags ?? [];
+    // As the image runs it (the Containerfile's NODE_OPTIONS).
     proc = startProcess(spec.label, process.execPath, [...nodeFlags, KUBEHA_BIN, ...args], {
       logFile,
       cwd: prefix,
+      env: { ...process.env, NODE_OPTIONS: imageNodeOptions() },
     });
   }
   await waitForPort(proc, listen.host, listen.port, 10000);
