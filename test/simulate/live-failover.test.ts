@@ -85,7 +85,12 @@ test(
     // the simulator reads the very file nginx runs
     const predicted = balancerOutcome(nginxBehaviour(conf, 'nginx.conf'), ['unready', 'ok', 'ok']);
     assert.equal(predicted.worst.ms, null);
-    const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+    // its own process group, so the workers stop with the master
+    const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    const exited = new Promise((r) => nginx.once('exit', r));
     try {
       const via = { host: '127.0.0.1', port, ca: lab.ca.cert };
       assert.ok(await waitForNginx(via), 'nginx came up');
@@ -109,8 +114,10 @@ test(
       assert.ok(reached, 'least_conn sent a new connection to the unready server');
       for (const w of ws) w.stop();
     } finally {
-      nginx.kill('SIGKILL');
-      await new Promise((r) => nginx.once('exit', r));
+      process.kill(-nginx.pid!, 'SIGTERM'); // nginx: fast shutdown of master and workers
+      const kill = setTimeout(() => process.kill(-nginx.pid!, 'SIGKILL'), 3000);
+      await exited;
+      clearTimeout(kill);
       await lab.close();
       rmSync(dir, { recursive: true, force: true });
     }
