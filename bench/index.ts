@@ -10,6 +10,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   plan: () => import('./plan.js'),
   proxy: () => import('./proxy.js'),
   failover: () => import('./proxy-failover.js'),
+  simulate: () => import('./simulate.js'),
 };
 
 async function main(): Promise<void> {
