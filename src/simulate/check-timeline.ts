@@ -61,20 +61,40 @@ export function checkLog(
 ): CheckLog {
   const latency = failsAfter(a, c);
   if (latency === undefined) return { results: [], downAt: Infinity };
-  return a.style === 'kubeha'
-    ? kubehaSchedule(a, latency, firstCheckAt, horizonMs)
-    : haproxySchedule(a, latency, firstCheckAt, horizonMs);
+  const h = new Checks(a);
+  const schedule = a.style === 'kubeha' ? kubehaSchedule : haproxySchedule;
+  const downAt = schedule(h, { latency, first: firstCheckAt, horizon: horizonMs });
+  return { results: h.results, downAt };
 }
 
-function kubehaSchedule(
-  a: ActiveChecks,
-  latency: number,
-  first: number,
-  horizon: number,
-): CheckLog {
-  const th = { rise: a.rise, fall: a.fall };
-  let state = steadyHealthy(a.rise);
-  const results: CheckResult[] = [];
+/** One upstream's health as the failed checks arrive. */
+class Checks {
+  state: HealthState;
+  readonly results: CheckResult[] = [];
+
+  constructor(readonly a: ActiveChecks) {
+    this.state = steadyHealthy(a.rise);
+  }
+
+  /** A failed check at `at`; true once the upstream is unhealthy. */
+  fail(at: number): boolean {
+    this.results.push({ at, ok: false });
+    const th = { rise: this.a.rise, fall: this.a.fall };
+    this.state = applyCheck(this.state, false, 'check failed', at, th).state;
+    return this.state.health === 'unhealthy';
+  }
+}
+
+/** How long a failing check takes, when the first one starts, how far to look. */
+interface Run {
+  latency: number;
+  first: number;
+  horizon: number;
+}
+
+/** Returns when the upstream is marked down (Infinity: not within the horizon). */
+function kubehaSchedule(h: Checks, { latency, first, horizon }: Run): number {
+  const a = h.a;
   // pending events: check starts, results, and the "still unanswered" edge timer
   type Ev = { at: number; kind: 'start' | 'result' | 'slow'; id: number };
   const queue: Ev[] = [{ at: first, kind: 'start', id: 0 }];
@@ -88,9 +108,8 @@ function kubehaSchedule(
     if (ev.kind === 'slow' && ev.id !== slowId) continue; // cleared timer
     if (ev.kind === 'start' || ev.kind === 'slow') {
       // UpstreamProbe.run(); the slow timer fires only for a serving upstream
-      if (ev.kind === 'slow' && (state.health === 'unhealthy' || inFlight >= a.maxInFlight)) {
-        continue;
-      }
+      const serving = h.state.health !== 'unhealthy';
+      if (ev.kind === 'slow' && (!serving || inFlight >= a.maxInFlight)) continue;
       inFlight++;
       slowId = nextId++;
       queue.push({ at: ev.at + a.fastIntervalMs, kind: 'slow', id: slowId });
@@ -98,38 +117,25 @@ function kubehaSchedule(
       continue;
     }
     inFlight--;
-    results.push({ at: ev.at, ok: false });
-    const step = applyCheck(state, false, 'check failed', ev.at, th);
-    state = step.state;
-    if (state.health === 'unhealthy') return { results, downAt: ev.at };
+    if (h.fail(ev.at)) return ev.at;
     if (inFlight > 0) continue; // a faster follow-up is already running
     slowId = -1;
     // the worst case of the jittered interval: interval × (1 + jitter)
-    const wait = disagrees(state, false) ? a.fastIntervalMs : a.intervalMs * (1 + a.jitter);
+    const wait = disagrees(h.state, false) ? a.fastIntervalMs : a.intervalMs * (1 + a.jitter);
     queue.push({ at: ev.at + wait, kind: 'start', id: nextId++ });
   }
-  return { results, downAt: Infinity };
+  return Infinity;
 }
 
-function haproxySchedule(
-  a: ActiveChecks,
-  latency: number,
-  first: number,
-  horizon: number,
-): CheckLog {
-  const th = { rise: a.rise, fall: a.fall };
-  let state = steadyHealthy(a.rise);
-  const results: CheckResult[] = [];
-  let start = first;
-  while (start <= horizon && results.length < 10_000) {
+function haproxySchedule(h: Checks, { latency, first, horizon }: Run): number {
+  const a = h.a;
+  for (let start = first; start <= horizon && h.results.length < 10_000;) {
     const end = start + latency;
-    results.push({ at: end, ok: false });
-    state = applyCheck(state, false, 'check failed', end, th).state;
-    if (state.health === 'unhealthy') return { results, downAt: end };
-    const gap = state.failStreak > 0 ? a.fastIntervalMs : a.intervalMs;
+    if (h.fail(end)) return end;
+    const gap = h.state.failStreak > 0 ? a.fastIntervalMs : a.intervalMs;
     start = Math.max(start + gap, end);
   }
-  return { results, downAt: Infinity };
+  return Infinity;
 }
 
 /** The latest the first check after a failure can start: one full (jittered) interval. */

@@ -22,6 +22,7 @@ import {
 } from './compare-measures.js';
 import { DESCRIBED } from './described-patterns.js';
 import { simulate } from './evaluate.js';
+import type { SimClient, SimModel } from './model.js';
 
 export interface Cell {
   value: string;
@@ -54,25 +55,36 @@ function row(columns: Column[], id: string, label: string, fn: RowFn): CompareRo
 const cell = (value: string, described: string, same: boolean): Cell =>
   same ? { value } : { value, described };
 
+/** A client's path against the described one: same kind of path, to every server. */
+function pathRow(
+  columns: Column[],
+  id: string,
+  label: string,
+  pick: (m: SimModel) => SimClient | undefined,
+  key: 'workerPath' | 'outsidePath',
+): CompareRow {
+  return row(columns, id, label, (c) => {
+    const client = pick(c.model);
+    const described = DESCRIBED[c.pattern][key];
+    return cell(
+      pathSummary(c.model, client),
+      described.text,
+      describedKindMatches(c.model, client, described.kind),
+    );
+  });
+}
+
 export function compareTables(columns: Column[]): CompareTable[] {
   const d = (c: Column) => DESCRIBED[c.pattern];
   const access: CompareRow[] = [
-    row(columns, 'worker-path', 'Worker nodes → API server', (c) => {
-      const w = workerClient(c.model);
-      return cell(
-        pathSummary(c.model, w),
-        d(c).workerPath.text,
-        describedKindMatches(c.model, w, d(c).workerPath.kind),
-      );
-    }),
-    row(columns, 'outside-path', 'Outside clients (kubectl, CI) → API server', (c) => {
-      const o = outsideClient(c.model);
-      return cell(
-        pathSummary(c.model, o),
-        d(c).outsidePath.text,
-        describedKindMatches(c.model, o, d(c).outsidePath.kind),
-      );
-    }),
+    pathRow(columns, 'worker-path', 'Worker nodes → API server', workerClient, 'workerPath'),
+    pathRow(
+      columns,
+      'outside-path',
+      'Outside clients (kubectl, CI) → API server',
+      outsideClient,
+      'outsidePath',
+    ),
     row(columns, 'worker-kubeconfig', 'Worker kubeconfig server', (c) => {
       const w = workerClient(c.model);
       const holds = w?.path.kind === 'external-lb' ? 'the LB' : 'one address';

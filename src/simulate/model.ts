@@ -4,7 +4,7 @@
  * plan's access table), and how each balancer on a path behaves (from the files
  * kubeha renders for the plan).
  */
-import type { AccessPath, Plan } from '../plan/plan-types.js';
+import type { AccessRow, Plan } from '../plan/plan-types.js';
 import { renderExternalHaproxy, renderKeepalived } from '../render/external-lb.js';
 import { renderPlan, type ProxyChoice } from '../render/render-plan.js';
 import { failureCatalog, type Failure } from './failures.js';
@@ -16,14 +16,9 @@ import {
   type ProxyBehaviour,
 } from './proxy-behaviour.js';
 
-export interface SimClient {
-  /** the host it runs on; "(outside)" for kubectl and CI */
-  host: string;
-  role: string;
+/** One client: an access row of the plan (kubectl and CI split from the outside kubeconfig). */
+export interface SimClient extends Pick<AccessRow, 'host' | 'role' | 'file' | 'endpoint' | 'path'> {
   component: string;
-  file: string;
-  endpoint: string;
-  path: AccessPath;
   /** indices into SimModel.controlPlanes of the servers the path can end on */
   targets: number[];
 }

@@ -72,28 +72,9 @@ test('simulate --fail as a table; --plan reads `kubeha plan -o json` and gives t
   const plan = kubeha('plan', '-i', example('hybrid'), '-o', 'json');
   const file = join(tmp, 'plan.json');
   writeFileSync(file, plan.out);
-  const a = kubeha(
-    'simulate',
-    '--plan',
-    file,
-    '--fail',
-    'unready:k8s-node2',
-    '--proxy',
-    'kubeha',
-    '-o',
-    'json',
-  );
-  const b = kubeha(
-    'simulate',
-    '-i',
-    example('hybrid'),
-    '--fail',
-    'unready:k8s-node2',
-    '--proxy',
-    'kubeha',
-    '-o',
-    'json',
-  );
+  const same = ['--fail', 'unready:k8s-node2', '--proxy', 'kubeha', '-o', 'json'];
+  const a = kubeha('simulate', '--plan', file, ...same);
+  const b = kubeha('simulate', '-i', example('hybrid'), ...same);
   assert.equal(a.code, 0, a.err);
   assert.deepEqual(JSON.parse(a.out).clients, JSON.parse(b.out).clients);
 });
