@@ -5,6 +5,7 @@ import type { ProxyChoice } from '../../src/render/render-plan.js';
 import { simulate } from '../../src/simulate/evaluate.js';
 import type { Failure } from '../../src/simulate/failures.js';
 import { buildModel, type SimModel } from '../../src/simulate/model.js';
+import { blastRadius, failurePairs, singleFailures } from '../../src/simulate/blast-radius.js';
 import { memoryPlan, type InventorySpec } from './helpers.js';
 
 /** Random Kubespray-shaped inventories: sizes, etcd placement, the pattern variables, proxy type, era. */
@@ -130,5 +131,30 @@ test('behind a kubeha proxy a client keeps the API within 2.3 s while one of its
       });
     }),
     RUNS,
+  );
+});
+
+test('the blast-radius report agrees with simulating every set one by one', () => {
+  fc.assert(
+    fc.property(world, (model) => {
+      const sets = model.catalog.length <= 40 ? failurePairs(model) : singleFailures(model);
+      const had = simulate(model, []).clients.map((c) => c.reachable);
+      const key = (f: Failure[]) => f.map((x) => x.name).join('+');
+      const fast = new Map(blastRadius(model, sets).map((i) => [key(i.failures), i]));
+      for (const set of sets) {
+        const plain = simulate(model, set).clients.filter((c, i) => had[i]);
+        const names = (status: string) =>
+          plain
+            .filter((c) => c.status === status)
+            .map((c) => `${c.host}/${c.component}`)
+            .sort();
+        const got = fast.get(key(set))!;
+        const refs = (xs: { host: string; component: string }[]) =>
+          xs.map((c) => `${c.host}/${c.component}`).sort();
+        assert.deepEqual(refs(got.lost), names('lost'), key(set));
+        assert.deepEqual(refs(got.atRisk), names('at-risk'), key(set));
+      }
+    }),
+    { numRuns: 25 },
   );
 });
