@@ -14,12 +14,12 @@ import {
   withControlPlaneAdded,
   withHostRemoved,
   withPattern,
+  planOf,
   type LbAddress,
   type PatternCase,
 } from './inventory-variants.js';
 import { buildModel, type SimModel } from './model.js';
 import { renderDiff, type RenderDiff } from './render-diff.js';
-import { planOf } from './sources.js';
 
 export type ColumnId = 'case1' | 'case2' | 'case3' | 'case1-kubeha';
 

@@ -12,11 +12,12 @@ export {
   withControlPlaneAdded,
   withHostRemoved,
   parseNameAddress,
+  planOf,
 } from './inventory-variants.js';
 export { renderDiff, type RenderDiff } from './render-diff.js';
 export { buildColumns, defaultLb } from './compare-columns.js';
 export { compareTables } from './compare.js';
-export { loadSource, planOf, readPlanFile } from './sources.js';
+export { loadSource, readPlanFile } from './sources.js';
 export { formatSimulation, simulationJson, formatImpacts, impactsJson } from './format-simulate.js';
 export { formatDiff } from './format-diff.js';
 export { formatCompareText, formatCompareMarkdown, compareJson } from './format-compare.js';

@@ -6,6 +6,11 @@
  */
 import { isIP } from 'node:net';
 import type { Group, Host, Inventory, VarMap, VarsFile } from '../inventory/index.js';
+import { applyKubesprayGroups } from '../kubespray/dynamic-groups.js';
+import type { KubesprayEra } from '../kubespray/versions.js';
+import { buildPlan } from '../plan/index.js';
+import type { Plan } from '../plan/plan-types.js';
+import type { Diagnostic } from '../shared/diagnostics.js';
 import { KubehaError } from '../shared/errors.js';
 
 export type PatternCase = 'case1' | 'case2' | 'case3';
@@ -125,4 +130,14 @@ export function parseNameAddress(text: string): { name: string; address: string 
     });
   }
   return { name: m[1]!, address: m[2]!.replace(/^\[|\]$/g, '') };
+}
+
+/** The plan of an inventory (as read) under an era, as `kubeha plan` builds it. */
+export function planOf(inv: Inventory, era: KubesprayEra, diagnostics: Diagnostic[] = []): Plan {
+  const ks = applyKubesprayGroups(inv);
+  return buildPlan(ks.inventory, {
+    era,
+    inventoryDiagnostics: [...diagnostics, ...ks.diagnostics],
+    compareEras: false,
+  });
 }

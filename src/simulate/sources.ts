@@ -1,13 +1,13 @@
 /**
  * Reading what the simulator works on: the inventory (kept as read, so variants
  * can be derived from it before Kubespray's dynamic groups) or a plan JSON file
- * written by `kubeha plan -o json` / `kubeha render`. The only I/O of this stage.
+ * written by `kubeha plan -o json` / `kubeha render`. The only I/O of this stage;
+ * planOf (inventory-variants.ts) turns what it read into plans.
  */
 import { readFile } from 'node:fs/promises';
 import { loadInventory, type Inventory } from '../inventory/index.js';
-import { applyKubesprayGroups, KUBESPRAY_GROUP_NAMES } from '../kubespray/dynamic-groups.js';
+import { KUBESPRAY_GROUP_NAMES } from '../kubespray/dynamic-groups.js';
 import { resolveKubesprayVersion, type KubesprayEra } from '../kubespray/versions.js';
-import { buildPlan } from '../plan/index.js';
 import { PLAN_SCHEMA_VERSION, type Plan } from '../plan/plan-types.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
 import { KubehaError } from '../shared/errors.js';
@@ -29,16 +29,6 @@ export async function loadSource(
     extraGroupNames: KUBESPRAY_GROUP_NAMES,
   });
   return { inventory: loaded.inventory, diagnostics: loaded.diagnostics, era };
-}
-
-/** The plan of an inventory (as read) under an era, as `kubeha plan` builds it. */
-export function planOf(inv: Inventory, era: KubesprayEra, diagnostics: Diagnostic[] = []): Plan {
-  const ks = applyKubesprayGroups(inv);
-  return buildPlan(ks.inventory, {
-    era,
-    inventoryDiagnostics: [...diagnostics, ...ks.diagnostics],
-    compareEras: false,
-  });
 }
 
 /** A plan JSON file; anything else is a one-line error naming the file. */

@@ -9,7 +9,8 @@ import {
 } from '../../src/simulate/inventory-variants.js';
 import { lineDiff } from '../../src/simulate/line-diff.js';
 import { renderDiff } from '../../src/simulate/render-diff.js';
-import { loadSource, planOf } from '../../src/simulate/sources.js';
+import { loadSource } from '../../src/simulate/sources.js';
+import { planOf } from '../../src/simulate/inventory-variants.js';
 import type { ProxyChoice } from '../../src/render/render-plan.js';
 import { example } from './helpers.js';
 

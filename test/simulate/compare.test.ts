@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildColumns, defaultLb, freeAddress } from '../../src/simulate/compare-columns.js';
 import { compareTables, type CompareTable } from '../../src/simulate/compare.js';
-import { loadSource, planOf } from '../../src/simulate/sources.js';
+import { loadSource } from '../../src/simulate/sources.js';
+import { planOf } from '../../src/simulate/inventory-variants.js';
 import { example } from './helpers.js';
 
 async function tables(name: string, extraVars?: string[]) {

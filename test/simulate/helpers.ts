@@ -10,7 +10,8 @@ import type { ProxyChoice } from '../../src/render/render-plan.js';
 import { buildModel, type SimModel } from '../../src/simulate/model.js';
 import { simulate, type ClientOutcome, type Simulation } from '../../src/simulate/evaluate.js';
 import { parseFailures } from '../../src/simulate/failures.js';
-import { loadSource, planOf } from '../../src/simulate/sources.js';
+import { loadSource } from '../../src/simulate/sources.js';
+import { planOf } from '../../src/simulate/inventory-variants.js';
 
 /** Repository root, from dist/test/simulate/ (compiled) or test/simulate/. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
