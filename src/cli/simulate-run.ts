@@ -135,7 +135,7 @@ async function runChange(opts: SimulateOptions, proxy: ProxyChoice | undefined):
     () => ({
       schemaVersion: 1,
       kubespray: before.kubespray,
-      pattern: before.pattern.name,
+      pattern: { id: before.pattern.id, name: before.pattern.name },
       ...diff,
     }),
     () => formatDiff(diff, before.pattern.name),
