@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   failover: () => import('./proxy-failover.js'),
   takeover: () => import('./proxy-takeover.js'),
   memory: () => import('./proxy-idle-memory.js'),
+  simulate: () => import('./simulate.js'),
 };
 
 async function main(): Promise<void> {

@@ -6,6 +6,8 @@ import { registerPlan } from './plan.js';
 import { registerProxy } from './proxy.js';
 import { registerLab } from './lab.js';
 import { registerRender } from './render.js';
+import { registerSimulate } from './simulate.js';
+import { registerCompare } from './compare.js';
 
 /**
  * The `kubeha` command. Each sub-command lives in its own file and registers
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<void> {
   registerProxy(program);
   registerLab(program);
   registerLint(program);
+  registerSimulate(program);
+  registerCompare(program);
 
   // `kubeha plan | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
