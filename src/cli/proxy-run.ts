@@ -110,7 +110,15 @@ export async function runProxy(opts: ProxyOptions): Promise<void> {
   const onHup = () => reload('SIGHUP');
   process.on('SIGHUP', onHup);
   const watcher = opts.config
-    ? watchFile(opts.config, () => reload('config file changed'))
+    ? watchFile(
+        opts.config,
+        () => reload('config file changed'),
+        (err) =>
+          logger.warn(
+            { error: err.message },
+            `stopped watching ${opts.config}: ${err.message}; SIGHUP still reloads`,
+          ),
+      )
     : undefined;
 
   await new Promise<void>((done) => {
@@ -128,7 +136,7 @@ export async function runProxy(opts: ProxyOptions): Promise<void> {
  * Watches the file's directory, not the file: editors and ConfigMap mounts
  * replace files by rename. Fires only when the content really changed.
  */
-function watchFile(path: string, changed: () => void): FSWatcher {
+function watchFile(path: string, changed: () => void, failed: (err: Error) => void): FSWatcher {
   const abs = resolve(path);
   let last = '';
   let timer: NodeJS.Timeout | undefined;
@@ -154,5 +162,10 @@ function watchFile(path: string, changed: () => void): FSWatcher {
     }, 200);
   });
   w.on('close', () => clearTimeout(timer));
+  // The directory removed or unreadable: keep serving with the running configuration.
+  w.on('error', (err) => {
+    w.close();
+    failed(err);
+  });
   return w;
 }

@@ -228,6 +228,7 @@ export class ProxySupervisor {
     const replies = [...this.slots.values()].map(
       ({ worker }) =>
         new Promise<string | undefined>((resolve) => {
+          if (!worker.isConnected()) return resolve(undefined); // exiting: its successor starts from the new config
           const timer = setTimeout(() => resolve('no reply'), REPLY_TIMEOUT_MS);
           const on = (r: FromWorker) => {
             if (r.t !== 'reloaded' || r.id !== id) return;

@@ -63,6 +63,7 @@ export class ProxyControl {
       version: opts.version ?? '0.0.0',
     });
     this.checks = new UpstreamChecks({
+      log,
       config: () => this.cfg.healthCheck,
       tls: () => this.tls,
       result: (u, r) => {

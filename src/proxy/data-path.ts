@@ -57,11 +57,12 @@ export class ProxyListener {
         pauseOnConnect: true, // read nothing until an upstream is connected: no buffering
         allowHalfOpen: true,
         noDelay: true,
-        keepAlive: true,
-        keepAliveInitialDelay: dp.settings.keepAliveMs,
       },
       (client) => {
         this.counters.accepted++;
+        // Per connection rather than as a server option (the same setsockopt), so a
+        // reloaded tcpKeepAlive reaches listeners bound before the reload.
+        client.setKeepAlive(true, this.dp.settings.keepAliveMs);
         accept(client, this.dp);
       },
     );

@@ -30,6 +30,8 @@ export class UpstreamProbe {
     private readonly check: (signal: AbortSignal) => Promise<CheckRecord>,
     private readonly onResult: (u: Upstream, r: CheckRecord) => void,
     private readonly random: () => number = Math.random,
+    /** A check or its handler threw: reported here; checking goes on. */
+    private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
   /** First check soon (within the jitter window) so a fresh proxy knows its upstreams. */
@@ -63,15 +65,27 @@ export class UpstreamProbe {
       const serving = this.upstream.health.health !== 'unhealthy';
       if (!this.stopped && serving && this.inFlight < this.params.maxInFlight) this.run();
     }, this.params.edgeIntervalMs);
-    void this.check(this.abort.signal).then((result) => {
-      this.inFlight--;
-      if (this.stopped) return;
-      this.onResult(this.upstream, result);
-      if (this.inFlight > 0) return; // a faster follow-up is already running
-      clearTimeout(this.slowTimer);
-      this.schedule(
-        disagrees(this.upstream.health, result.ok) ? this.params.edgeIntervalMs : this.jittered(),
-      );
-    });
+    // A check that throws counts as failed; a handler that throws is reported. Neither
+    // may end the checks of this upstream, nor become an unhandled rejection.
+    void this.check(this.abort.signal)
+      .catch((err: unknown): CheckRecord => {
+        this.onError(err);
+        const reason = `check error: ${err instanceof Error ? err.message : String(err)}`;
+        return { ok: false, unauthorized: false, reason, latencyMs: 0, at: Date.now() };
+      })
+      .then((result) => {
+        this.inFlight--;
+        if (this.stopped) return;
+        try {
+          this.onResult(this.upstream, result);
+        } catch (err) {
+          this.onError(err);
+        }
+        if (this.inFlight > 0) return; // a faster follow-up is already running
+        clearTimeout(this.slowTimer);
+        this.schedule(
+          disagrees(this.upstream.health, result.ok) ? this.params.edgeIntervalMs : this.jittered(),
+        );
+      });
   }
 }

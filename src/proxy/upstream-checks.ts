@@ -3,12 +3,14 @@
  * an upstream joins and stopped when it leaves or the check settings change.
  * Results go to the pool (which decides health) and to the check-latency metric.
  */
+import type { Logger } from 'pino';
 import type { HealthCheckConfig } from './config-schema.js';
 import { UpstreamProbe } from './health-scheduler.js';
 import { runCheck, type CheckTls } from './health-check.js';
 import type { CheckRecord, Upstream } from './upstream.js';
 
 export interface ChecksDeps {
+  log: Logger;
   config: () => HealthCheckConfig;
   tls: () => CheckTls;
   result: (u: Upstream, r: CheckRecord) => void;
@@ -38,6 +40,12 @@ export class UpstreamChecks {
           signal,
         ),
       this.deps.result,
+      Math.random,
+      (err) =>
+        this.deps.log.error(
+          { upstream: u.key, err: err instanceof Error ? err.message : String(err) },
+          `health check of ${u.key} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
+        ),
     );
     this.probes.set(u, probe);
     probe.start();

@@ -79,6 +79,8 @@ export class UpstreamPool {
             { upstream: existing.key },
             `upstream ${existing.key} re-added, no longer draining`,
           );
+          // Draining stopped its checks: start them again, or its health would freeze.
+          this.events.added?.(existing);
         }
         next.push(existing);
       } else if (!next.some((u) => u.key === fresh.key)) {

@@ -116,3 +116,38 @@ test('scheduler: a check unanswered after the edge interval starts the next one 
   // The second check started one edge interval after the first, not after its 300 ms timeout.
   assert.ok(starts[1]! - starts[0]! < 250, `starts ${starts.join(',')}`);
 });
+
+test('scheduler: a check that throws counts as failed, a handler that throws is reported; checks go on', async () => {
+  const u = new Upstream('127.0.10.53:1', 0, Date.now());
+  const errors: string[] = [];
+  const seen: CheckRecord[] = [];
+  let calls = 0;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  process.on('unhandledRejection', onUnhandled);
+  const probe = new UpstreamProbe(
+    u,
+    { intervalMs: 20, edgeIntervalMs: 10, jitter: 0, maxInFlight: 1 },
+    () => (++calls % 2 === 1 ? Promise.reject(new Error('boom')) : Promise.resolve(okRecord())),
+    (_up, r) => {
+      seen.push(r);
+      if (r.ok) throw new Error('handler bug');
+    },
+    () => 0,
+    (err) => errors.push((err as Error).message),
+  );
+  probe.start();
+  const end = Date.now() + 2000;
+  while (calls < 6 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  probe.stop();
+  await new Promise((r) => setTimeout(r, 20));
+  process.off('unhandledRejection', onUnhandled);
+  assert.ok(calls >= 6, `checks went on (${calls})`);
+  assert.deepEqual(unhandled, []);
+  assert.equal(seen.find((r) => !r.ok)?.reason, 'check error: boom');
+  assert.ok(errors.includes('boom') && errors.includes('handler bug'), errors.join(', '));
+});
+
+function okRecord(): CheckRecord {
+  return { ok: true, unauthorized: false, reason: 'ok', latencyMs: 1, at: Date.now() };
+}

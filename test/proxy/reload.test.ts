@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { httpsGet, openWatch, waitFor } from '../lab/tls-client.js';
 import { validateConfig } from '../../src/proxy/config.js';
 import { KubehaError } from '../../src/shared/errors.js';
@@ -122,6 +123,31 @@ test('an invalid reload is rejected and the running configuration keeps serving'
     assert.equal(r.status, 200);
   } finally {
     blocker.close();
+    await rig.close();
+  }
+});
+
+test('reload: a new tcpKeepAlive reaches listeners bound before the reload', async () => {
+  const rig = await startRig({ tcpKeepAlive: '30s' });
+  try {
+    await rig.daemon.reload(validateConfig({ ...rig.daemon.config, tcpKeepAlive: '7s' }));
+    const s = await new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+      const c = connect(rig.port, '127.0.0.1', () => resolve(c));
+      c.on('error', reject);
+    });
+    // The proxy's side of the client connection: ss shows its keepalive timer.
+    let line = '';
+    const ok = await waitFor(() => {
+      line = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${rig.port} )`], {
+        encoding: 'utf8',
+      });
+      return /timer:\(keepalive,/.test(line);
+    }, 2000);
+    s.destroy();
+    assert.ok(ok, line);
+    const seconds = Number(/timer:\(keepalive,([\d.]+)(m?)s/.exec(line)?.[1]);
+    assert.ok(seconds > 5 && seconds <= 7, `keepalive timer ${line.trim()}`);
+  } finally {
     await rig.close();
   }
 });
