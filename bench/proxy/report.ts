@@ -105,6 +105,22 @@ const METRICS: MetricDef[] = [
     pick: (s) => s.cpuSecondsPer100k,
   },
   {
+    id: 'cpu.keepalive50',
+    title: '6b CPU per 100k keep-alive requests (50 connections, 3-byte body)',
+    unit: 's',
+    higherIsBetter: false,
+    load: 'keepalive50',
+    pick: (s) => s.cpuSecondsPer100k,
+  },
+  {
+    id: 'cpu.newconn20',
+    title: '6b CPU per 100k new connections (20 connections, 3-byte body)',
+    unit: 's',
+    higherIsBetter: false,
+    load: 'newconn20',
+    pick: (s) => s.cpuSecondsPer100k,
+  },
+  {
     id: 'cpu.newconn',
     title: '6 CPU per 100k new connections',
     unit: 's',
