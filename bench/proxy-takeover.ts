@@ -104,18 +104,18 @@ export async function run(flags: string[]): Promise<void> {
       );
       const nginxArgs = ['-p', prefix, '-e', `${prefix}/error.log`, '-c', conf];
       const log = (n: string) => ({ logFile: join(prefix, `${n}.log`) });
+      const start = (name: string, cmd: string, args: string[]) => {
+        const p = startProcess(name, cmd, args, log(name));
+        procs.push(p);
+        return p;
+      };
+      const kubehaWith = (name: string, bindRetry: string) =>
+        start(name, process.execPath, kubehaArgs(port, upstreams, bindRetry));
 
       // 1. kubeha waiting with bindRetry while nginx serves.
-      const nginx = startProcess('nginx', 'nginx', nginxArgs, log('nginx'));
-      procs.push(nginx);
+      const nginx = start('nginx', 'nginx', nginxArgs);
       await sleep(300);
-      const kubeha = startProcess(
-        'kubeha',
-        process.execPath,
-        kubehaArgs(port, upstreams, '60s'),
-        log('kubeha'),
-      );
-      procs.push(kubeha);
+      const kubeha = kubehaWith('kubeha', '60s');
       await sleep(1500); // checks settled, waiting for the port
       let loop = clientLoop(via);
       await sleep(300);
@@ -128,20 +128,13 @@ export async function run(flags: string[]): Promise<void> {
       await stopProcess(kubeha);
 
       // 2. No kubeha waiting: started only once nginx is gone.
-      const nginx2 = startProcess('nginx', 'nginx', nginxArgs, log('nginx2'));
-      procs.push(nginx2);
+      const nginx2 = start('nginx2', 'nginx', nginxArgs);
       await sleep(300);
       loop = clientLoop(via);
       await sleep(300);
       await stopProcess(nginx2);
       const t0 = Date.now();
-      const late = startProcess(
-        'kubeha',
-        process.execPath,
-        kubehaArgs(port, upstreams, '0s'),
-        log('kubeha2'),
-      );
-      procs.push(late);
+      const late = kubehaWith('kubeha2', '0s');
       await sleep(1500);
       await loop.stop();
       const firstOk = loop.probes.filter((p) => p.ok && p.at >= t0).sort((a, b) => a.at - b.at)[0];
