@@ -33,7 +33,8 @@ export function loadProxyConfigIsolated(
   flags: RawConfig,
 ): Promise<ProxyConfig> {
   return new Promise((resolve, reject) => {
-    const child = fork(ENTRY, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // execArgv: [] so flags such as --cpu-prof stay with the proxy (NODE_OPTIONS still applies).
+    const child = fork(ENTRY, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
     let settled = false;
     child.once('message', (r: Reply) => {
       settled = true;

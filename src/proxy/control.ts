@@ -121,6 +121,10 @@ export class ProxyControl {
         `cannot listen on admin ${this.cfg.admin}: ${(err as Error).message}`,
       );
     }
+    if (this.binding.signal.aborted) {
+      await admin.close(); // stopped while waiting for the address
+      throw new KubehaError('E_LISTEN', 'stopped while binding the admin endpoint');
+    }
     this.admin = admin;
   }
 

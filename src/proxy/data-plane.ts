@@ -73,6 +73,11 @@ export class DataPlane {
       ),
     );
     const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed < 0 && this.binding.signal.aborted) {
+      // Stopped while waiting, and the address came free anyway: do not keep it.
+      for (const l of fresh) void l.close();
+      throw new KubehaError('E_LISTEN', 'stopped while binding');
+    }
     if (failed >= 0) {
       for (const l of fresh) void l.close();
       const err = (results[failed] as PromiseRejectedResult).reason as Error;

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { pino } from 'pino';
+import { ProxyDaemon } from '../../src/proxy/daemon.js';
+import { validateConfig } from '../../src/proxy/config.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,4 +76,29 @@ test('bindRetry: kubeha waits while nginx-proxy holds the port, names it, then t
     await lab.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('bindRetry: a proxy stopped while it waits for its address gives up and keeps nothing bound', async () => {
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  const port = (holder.address() as { port: number }).port;
+  const daemon = new ProxyDaemon(
+    validateConfig({
+      listen: [`127.0.0.1:${port}`],
+      upstreams: ['127.0.10.55:6443'],
+      admin: null,
+      bindRetry: '10s',
+      healthCheck: { kind: 'none' },
+    }),
+    { logger: pino({ level: 'silent' }) },
+  );
+  const started = daemon.start();
+  await new Promise((r) => setTimeout(r, 200));
+  const stopping = daemon.stop(0); // told to stop while it waits...
+  await new Promise<void>((r) => holder.close(() => r())); // ...and then the address comes free
+  await stopping;
+  await assert.rejects(started, /stopped while binding|cannot listen/);
+  await new Promise((r) => setTimeout(r, 100));
+  const servers = process.getActiveResourcesInfo().filter((k) => k === 'TCPServerWrap');
+  assert.deepEqual(servers, [], 'no listener left behind');
 });
