@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { formatDiagnosticLine } from '../plan/format-table.js';
 import { planFromSources } from '../plan/index.js';
 import { renderPlan, type ProxyChoice } from '../render/render-plan.js';
@@ -16,21 +15,13 @@ export async function runRender(
   }
   // plan.json keeps eraDifferences: it is the plan `kubeha plan -o json` prints
   const plan = await planFromSources(opts.inventory, opts);
+  const files = renderPlan(plan, { proxy: opts.proxy as ProxyChoice | undefined });
   for (const d of plan.diagnostics.filter((x) => x.severity === 'error')) {
     process.stderr.write(`kubeha: ${formatDiagnosticLine(d, false)}\n`);
   }
-  const files = renderPlan(plan, {
-    proxy: opts.proxy as ProxyChoice | undefined,
-    kubehaVersion: await packageVersion(),
-  });
   const res = writeRendered(opts.out, files, { force: opts.force });
   const hosts = new Set(plan.hosts.filter((h) => h.localProxy).map((h) => h.name));
   process.stdout.write(
     `${plan.pattern.name}: ${res.written.length} file(s) written, ${res.unchanged.length} unchanged under ${opts.out}; local proxy files for ${hosts.size} host(s)\n`,
   );
-}
-
-async function packageVersion(): Promise<string> {
-  const url = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(await readFile(url, 'utf8')) as { version: string }).version;
 }

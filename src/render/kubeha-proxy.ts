@@ -21,7 +21,6 @@ export interface KubehaProxyFiles {
 export function renderKubehaProxy(
   host: PlanHost,
   proxy: PlanLocalProxy,
-  version: string,
   header: string,
 ): KubehaProxyFiles {
   const adminPort = proxy.settings.healthPort ?? 8081;
@@ -68,7 +67,7 @@ export function renderKubehaProxy(
       containers: [
         {
           name: 'kubeha-proxy',
-          image: `${KUBEHA_IMAGE}:${version}`,
+          image: proxy.settings.kubeha.image,
           imagePullPolicy: proxy.settings.pullPolicy,
           command: ['kubeha', 'proxy', '--config', `${KUBEHA_CONFIG_DIR}/proxy.yaml`],
           resources: {

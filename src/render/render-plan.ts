@@ -17,12 +17,10 @@ export type ProxyChoice = 'nginx' | 'haproxy' | 'kubeha';
 export interface RenderOptions {
   /** replace the local proxy Kubespray would deploy (default: keep its type) */
   proxy?: ProxyChoice;
-  /** kubeha's version, for the kubeha proxy image tag */
-  kubehaVersion: string;
 }
 
 /** Pure: plan → files. Paths are `<host>/<absolute path on the host without the leading />`. */
-export function renderPlan(plan: Plan, opts: RenderOptions): RenderedFile[] {
+export function renderPlan(plan: Plan, opts: RenderOptions = {}): RenderedFile[] {
   const files: RenderedFile[] = [];
   const header = `Rendered by kubeha from ${plan.sources.join(', ')} for ${plan.kubespray.label}.`;
   for (const host of plan.hosts) {
@@ -55,7 +53,7 @@ function hostProxyFiles(
   const rel = (abs: string) => `${host.name}/${abs.replace(/^\/+/, '')}`;
   const type = opts.proxy ?? proxy.type;
   if (type === 'kubeha') {
-    const k = renderKubehaProxy(host, proxy, opts.kubehaVersion, header);
+    const k = renderKubehaProxy(host, proxy, header);
     return [
       { path: rel('/etc/kubeha/proxy.yaml'), content: k.config },
       { path: rel(`${s.manifestDir}/kubeha-proxy.yml`), content: k.manifest },
