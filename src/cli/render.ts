@@ -14,6 +14,10 @@ export function registerRender(program: Command): void {
       '--proxy <type>',
       'nginx | haproxy | kubeha (default: loadbalancer_apiserver_type, as Kubespray and kubeha deploy it)',
     )
+    .option(
+      '--image <ref>',
+      'kubeha image (default: kubeha_image_repo:kubeha_image_tag, ghcr.io/kubeha/kubeha:VERSION)',
+    )
     .option('--force', 'overwrite files that differ')
     .action(async (opts) => {
       const { runRender } = await import('./render-run.js');

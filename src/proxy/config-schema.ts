@@ -63,6 +63,11 @@ export const healthCheckSchema = z.strictObject({
 export const proxyConfigSchema = z
   .strictObject({
     listen: z.array(hostPort).min(1).default(['127.0.0.1:6443']),
+    bindRetry: duration
+      .prefault('0s')
+      .describe(
+        'keep retrying a listen address that is taken for this long (another proxy such as nginx-proxy still holds it)',
+      ),
     upstreams: z.array(hostPort).min(1).describe('API servers, HOST:PORT'),
     admin: hostPort
       .nullable()

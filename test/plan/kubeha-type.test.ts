@@ -119,7 +119,11 @@ test('kubeha render without --proxy writes the kubeha files for such an inventor
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '');
   for (const host of ['w1', 'w2']) {
-    for (const f of ['etc/kubeha/proxy.yaml', 'etc/kubernetes/manifests/kubeha-proxy.yml']) {
+    for (const f of [
+      'etc/kubeha/proxy.yaml',
+      'etc/kubernetes/manifests/kubeha-proxy.yml',
+      'etc/systemd/system/kubeha-proxy.service',
+    ]) {
       assert.ok(existsSync(join(out, host, f)), `${host}/${f}`);
     }
     assert.ok(!existsSync(join(out, host, 'etc/nginx')), `${host}: no nginx`);

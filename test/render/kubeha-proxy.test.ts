@@ -18,6 +18,7 @@ test('--proxy kubeha writes proxy.yaml and a static pod instead of nginx', async
   assert.deepEqual(host.sort(), [
     'k8s-node4/etc/kubeha/proxy.yaml',
     'k8s-node4/etc/kubernetes/manifests/kubeha-proxy.yml',
+    'k8s-node4/etc/systemd/system/kubeha-proxy.service',
   ]);
   assert.ok(!files.some((f) => /^k8s-node[123]\//.test(f.path)), 'nothing on control planes');
   const configText = files.find((f) => f.path.endsWith('/etc/kubeha/proxy.yaml'))!.content;
