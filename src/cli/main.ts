@@ -15,6 +15,10 @@ import { registerCompare } from './compare.js';
  * does not load the planner and the planner does not load the proxy runtime.
  */
 export async function main(argv: string[]): Promise<void> {
+  // `kubeha proxy …` in ps and ss instead of `node …`: Kubespray hosts tell a
+  // kubeha proxy holding 127.0.0.1:6443 from other processes by this name
+  // (deploy/kubespray/roles/kubeha_node/tasks/port-holder.yml)
+  process.title = ['kubeha', ...argv.slice(2)].join(' ');
   const program = new Command('kubeha')
     .description('Kubernetes API-server high availability for Kubespray clusters')
     .version(await packageVersion(), '-V, --version')

@@ -1,28 +1,34 @@
-import { readFile } from 'node:fs/promises';
 import { formatDiagnosticLine } from '../plan/format-table.js';
-import { planFromSources } from '../plan/index.js';
+import { planFromSources, type Plan } from '../plan/index.js';
 import { renderPlan, type ProxyChoice } from '../render/render-plan.js';
 import { writeRendered } from '../render/write-files.js';
-import { KubehaError } from '../shared/errors.js';
+import { KubehaError, isKubehaError } from '../shared/errors.js';
+import { parseImageRef } from '../shared/image-ref.js';
 import type { PlannerOptions } from './plan-options.js';
 
 export async function runRender(
-  opts: PlannerOptions & { out: string; proxy?: string; force?: boolean },
+  opts: PlannerOptions & { out: string; proxy?: string; image?: string; force?: boolean },
 ): Promise<void> {
   if (opts.proxy !== undefined && !['nginx', 'haproxy', 'kubeha'].includes(opts.proxy)) {
     throw new KubehaError('E_USAGE', `unknown --proxy "${opts.proxy}"`, {
       hint: 'use nginx, haproxy or kubeha',
     });
   }
+  if (opts.image !== undefined) {
+    const parsed = parseImageRef(opts.image);
+    if ('error' in parsed) {
+      throw new KubehaError('E_IMAGE_REF', `--image "${opts.image}": ${parsed.error}`, {
+        hint: 'give REGISTRY/NAME:TAG, e.g. registry.example:5000/kubeha/kubeha:0.1.0',
+      });
+    }
+  }
   // plan.json keeps eraDifferences: it is the plan `kubeha plan -o json` prints
   const plan = await planFromSources(opts.inventory, opts);
+  const files = renderOrExplain(plan, opts.proxy as ProxyChoice | undefined, opts.image);
   for (const d of plan.diagnostics.filter((x) => x.severity === 'error')) {
+    if (d.id === 'KH072' && opts.image !== undefined) continue;
     process.stderr.write(`kubeha: ${formatDiagnosticLine(d, false)}\n`);
   }
-  const files = renderPlan(plan, {
-    proxy: opts.proxy as ProxyChoice | undefined,
-    kubehaVersion: await packageVersion(),
-  });
   const res = writeRendered(opts.out, files, { force: opts.force });
   const hosts = new Set(plan.hosts.filter((h) => h.localProxy).map((h) => h.name));
   process.stdout.write(
@@ -30,7 +36,19 @@ export async function runRender(
   );
 }
 
-async function packageVersion(): Promise<string> {
-  const url = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(await readFile(url, 'utf8')) as { version: string }).version;
+/** Renders in memory; an invalid inventory image is reported where the inventory sets it. */
+function renderOrExplain(plan: Plan, proxy: ProxyChoice | undefined, image: string | undefined) {
+  try {
+    return renderPlan(plan, { proxy, image });
+  } catch (err) {
+    const at = plan.diagnostics.find((d) => d.id === 'KH072' && d.file !== undefined);
+    if (isKubehaError(err) && err.code === 'E_IMAGE_REF' && at) {
+      throw new KubehaError(err.code, err.message, {
+        file: at.file,
+        line: at.line,
+        hint: err.hint,
+      });
+    }
+    throw err;
+  }
 }

@@ -10,7 +10,14 @@ export function registerRender(program: Command): void {
       ),
   )
     .requiredOption('--out <dir>', 'output directory (files go to DIR/<host>/<path on the host>)')
-    .option('--proxy <type>', 'nginx | haproxy | kubeha (default: what Kubespray deploys)')
+    .option(
+      '--proxy <type>',
+      'nginx | haproxy | kubeha (default: loadbalancer_apiserver_type, as Kubespray and kubeha deploy it)',
+    )
+    .option(
+      '--image <ref>',
+      'kubeha image (default: kubeha_image_repo:kubeha_image_tag, ghcr.io/kubeha/kubeha:VERSION)',
+    )
     .option('--force', 'overwrite files that differ')
     .action(async (opts) => {
       const { runRender } = await import('./render-run.js');

@@ -4,6 +4,17 @@ import { HostScope } from './host-scope.js';
 import { networkFacts, type NetworkFacts } from './network-facts.js';
 import type { KubesprayEra } from './versions.js';
 
+export type LocalProxyType = 'nginx' | 'haproxy' | 'kubeha';
+
+/**
+ * The loadbalancer_apiserver_type values a local proxy exists for. Kubespray's
+ * roles/kubernetes/node/tasks/main.yml acts only on nginx and haproxy; any other
+ * value deploys nothing while workers keep https://localhost:{port}. kubeha is
+ * such a value: kubeha's playbook (deploy/kubespray/kubeha-proxy.yml) places its
+ * proxy on the same hosts, so the planner treats it as a local proxy.
+ */
+export const LOCAL_PROXY_TYPES: readonly LocalProxyType[] = ['nginx', 'haproxy', 'kubeha'];
+
 /** `loadbalancer_apiserver` as the inventory gives it. */
 export interface ExternalLbSpec {
   address?: string;
@@ -39,8 +50,11 @@ export interface KsHost {
   endpoint: string;
   /** kube_apiserver_global_endpoint */
   globalEndpoint: string;
-  /** which local proxy roles/kubernetes/node deploys here, if any */
-  localProxy: 'nginx' | 'haproxy' | null;
+  /**
+   * which local proxy runs here, if any: nginx or haproxy as roles/kubernetes/node
+   * deploys them, or kubeha, which Kubespray leaves to deploy/kubespray/kubeha-proxy.yml
+   */
+  localProxy: LocalProxyType | null;
 }
 
 export interface KsCluster {
@@ -106,11 +120,14 @@ export function buildCluster(inv: Inventory, era: KubesprayEra, base?: KsCluster
       : localLb && sameOk
         ? `https://localhost:${era.globalLocalhostSamePortOnly ? apiserverPort : localLbPort}`
         : `https://${firstAddr}:${apiserverPort}`;
-    // roles/kubernetes/node/tasks/main.yml "Install nginx-proxy" / "Install haproxy"
+    // roles/kubernetes/node/tasks/main.yml "Install nginx-proxy" / "Install haproxy":
+    // the same `when:` places kubeha (deploy/kubespray/kubeha-proxy.yml)
     const proxyType = s.string('loadbalancer_apiserver_type') ?? 'nginx';
     const placed = h.inCluster && (!h.controlPlane || bindAddress !== '::') && localLb;
     const localProxy =
-      placed && (proxyType === 'nginx' || proxyType === 'haproxy') ? proxyType : null;
+      placed && (LOCAL_PROXY_TYPES as readonly string[]).includes(proxyType)
+        ? (proxyType as LocalProxyType)
+        : null;
     h.apiserverPort = apiserverPort;
     h.bindAddress = bindAddress;
     h.localLb = localLb;

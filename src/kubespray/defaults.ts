@@ -19,10 +19,12 @@ export type DefaultValue = AnsibleValue | ((ctx: DefaultContext) => AnsibleValue
 
 export const KUBESPRAY_DEFAULTS: Record<string, DefaultValue> = {
   // roles/kubespray_defaults/defaults/main/main.yml
+  bin_dir: '/usr/local/bin',
   kube_apiserver_port: 6443,
   kube_apiserver_bind_address: '::',
   kube_config_dir: '/etc/kubernetes',
   kube_manifest_dir: '{{ kube_config_dir }}/manifests',
+  kube_cert_dir: '{{ kube_config_dir }}/ssl',
   nginx_config_dir: '/etc/nginx',
   haproxy_config_dir: '/etc/haproxy',
   cluster_name: 'cluster.local',
@@ -50,6 +52,7 @@ export const KUBESPRAY_DEFAULTS: Record<string, DefaultValue> = {
   },
   // roles/kubespray_defaults/defaults/main/download.yml
   docker_image_repo: 'docker.io',
+  github_image_repo: 'ghcr.io',
   nginx_image_repo: '{{ docker_image_repo }}/library/nginx',
   nginx_image_tag: (ctx) => ctx.era.nginxImageTag,
   haproxy_image_repo: '{{ docker_image_repo }}/library/haproxy',
@@ -61,6 +64,21 @@ export const KUBESPRAY_DEFAULTS: Record<string, DefaultValue> = {
   loadbalancer_apiserver_keepalive_timeout: '5m',
   loadbalancer_apiserver_pod_name: (ctx) =>
     ctx.get('loadbalancer_apiserver_type') === 'nginx' ? 'nginx-proxy' : 'haproxy',
+};
+
+/**
+ * kubeha's own inventory variables, in Kubespray's style (`*_image_repo` built on
+ * `github_image_repo` like kube_vip_image_repo, so a cluster that mirrors ghcr.io
+ * gets kubeha from its mirror too). Read by the planner and by
+ * deploy/kubespray/*.yml; consulted after Kubespray's defaults. kubeha_image_tag
+ * has no default here: it is kubeha's own version (the renderer knows it).
+ */
+/** kubeha proxy's admin port when loadbalancer_apiserver_healthcheck_port is unset (its schema's default). */
+export const KUBEHA_ADMIN_PORT = 8081;
+
+export const KUBEHA_DEFAULTS: Record<string, AnsibleValue> = {
+  kubeha_image_repo: '{{ github_image_repo }}/kubeha/kubeha',
+  kubeha_config_dir: '/etc/kubeha',
 };
 
 /** Booleans Kubespray's validate_inventory checks are not strings (roles/validate_inventory). */

@@ -8,7 +8,7 @@ import {
   type VarOrigin,
 } from '../inventory/index.js';
 import { KubehaError } from '../shared/errors.js';
-import { KUBESPRAY_DEFAULTS, type DefaultContext } from './defaults.js';
+import { KUBEHA_DEFAULTS, KUBESPRAY_DEFAULTS, type DefaultContext } from './defaults.js';
 import {
   isTemplated,
   renderTemplate,
@@ -189,7 +189,14 @@ export class HostScope {
     const magic = this.magic(name);
     if (magic !== undefined) return { value: magic, source: { kind: 'magic' } };
     const def = KUBESPRAY_DEFAULTS[name];
-    if (def === undefined) return null;
+    if (def === undefined) {
+      const own = KUBEHA_DEFAULTS[name];
+      if (own === undefined) return null;
+      return {
+        value: this.template(name, own, undefined),
+        source: { kind: 'default', from: 'kubeha default' },
+      };
+    }
     const ctx: DefaultContext = {
       era: this.era,
       isDefined: (n) => this.isDefined(n),

@@ -1,7 +1,9 @@
 import type { Inventory } from '../inventory/index.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
+import { kubehaVersion } from '../shared/package-version.js';
 import { apiserverSans } from '../kubespray/certificate-sans.js';
 import { buildCluster, type KsCluster, type KsHost } from '../kubespray/cluster.js';
+import { KUBEHA_ADMIN_PORT } from '../kubespray/defaults.js';
 import {
   componentEndpoints,
   controlPlaneEndpoint,
@@ -19,6 +21,7 @@ import {
   type AccessRow,
   type Plan,
   type PlanHost,
+  type PlanKubehaSettings,
   type PlanLocalProxy,
   type PlanProxySettings,
   type PlanVariable,
@@ -44,6 +47,8 @@ export interface BuildOptions {
   inventoryDiagnostics?: Diagnostic[];
   /** compare with the other eras (off when building those comparisons) */
   compareEras?: boolean;
+  /** the default kubeha_image_tag (default: this package's version) */
+  kubehaVersion?: string;
 }
 
 export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
@@ -75,7 +80,7 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
       global: first?.globalEndpoint ?? null,
       external: ext?.endpoint ?? null,
     },
-    hosts: cluster.hosts.map((h) => planHost(cluster, h)),
+    hosts: cluster.hosts.map((h) => planHost(cluster, h, opts.kubehaVersion ?? kubehaVersion())),
     access,
     certificateSans: apiserverSans(cluster),
     eraDifferences: [],
@@ -133,7 +138,7 @@ export function accessTable(cluster: KsCluster): AccessRow[] {
   });
 }
 
-function planHost(cluster: KsCluster, h: KsHost): PlanHost {
+function planHost(cluster: KsCluster, h: KsHost, version: string): PlanHost {
   const roles = [
     ...(h.controlPlane ? ['control-plane'] : []),
     ...(h.worker ? ['worker'] : []),
@@ -148,30 +153,32 @@ function planHost(cluster: KsCluster, h: KsHost): PlanHost {
     mainIpSource: h.net.mainIpSource,
     kubeApiserverEndpoint: h.endpoint,
     kubeApiserverGlobalEndpoint: h.globalEndpoint,
-    localProxy: h.localProxy ? localProxy(cluster, h) : null,
+    localProxy: h.localProxy ? localProxy(cluster, h, version) : null,
   };
 }
 
-function localProxy(cluster: KsCluster, h: KsHost): PlanLocalProxy {
+function localProxy(cluster: KsCluster, h: KsHost, version: string): PlanLocalProxy {
   const type = h.localProxy!;
   const port = h.localLbPort;
+  const s = h.scope;
+  const kubeha = kubehaSettings(h, version);
   const listen = [`127.0.0.1:${port}`, ...(h.ipv6Stack ? [`[::1]:${port}`] : [])];
   const healthListen =
-    h.healthPort === undefined
-      ? []
-      : type === 'nginx'
-        ? [`*:${h.healthPort}`, ...(h.ipv6Stack ? [`[::]:${h.healthPort}`] : [])]
-        : [`0.0.0.0:${h.healthPort}`, ...(h.ipv6Stack ? [`[::]:${h.healthPort}`] : [])];
-  const s = h.scope;
+    type === 'kubeha'
+      ? [`127.0.0.1:${kubeha.adminPort}`]
+      : h.healthPort === undefined
+        ? []
+        : type === 'nginx'
+          ? [`*:${h.healthPort}`, ...(h.ipv6Stack ? [`[::]:${h.healthPort}`] : [])]
+          : [`0.0.0.0:${h.healthPort}`, ...(h.ipv6Stack ? [`[::]:${h.healthPort}`] : [])];
   const manifestDir = s.string('kube_manifest_dir') ?? '/etc/kubernetes/manifests';
   const configDir =
-    type === 'nginx'
-      ? (s.string('nginx_config_dir') ?? '/etc/nginx')
-      : (s.string('haproxy_config_dir') ?? '/etc/haproxy');
-  const files = [
-    `${configDir}/${type === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'}`,
-    `${manifestDir}/${type === 'nginx' ? 'nginx-proxy.yml' : 'haproxy.yml'}`,
-  ];
+    type === 'kubeha'
+      ? kubeha.configDir
+      : type === 'nginx'
+        ? (s.string('nginx_config_dir') ?? '/etc/nginx')
+        : (s.string('haproxy_config_dir') ?? '/etc/haproxy');
+  const files = [`${configDir}/${CONFIG_FILE[type]}`, `${manifestDir}/${MANIFEST_FILE[type]}`];
   const settings: PlanProxySettings = {
     listenPort: port,
     apiserverPort: h.apiserverPort,
@@ -180,17 +187,26 @@ function localProxy(cluster: KsCluster, h: KsHost): PlanLocalProxy {
     keepaliveTimeout: s.string('loadbalancer_apiserver_keepalive_timeout') ?? '5m',
     rlimitNofile: cluster.era.nginxRlimitNofile,
     haproxyIpv6BindSemicolon: cluster.era.haproxyIpv6BindSemicolon,
+    // roles/kubernetes/node/defaults/main.yml names any type but nginx "haproxy"
     podName:
-      s.string('loadbalancer_apiserver_pod_name') ?? (type === 'nginx' ? 'nginx-proxy' : 'haproxy'),
-    image: `${s.string(`${type}_image_repo`)}:${s.string(`${type}_image_tag`)}`,
+      type === 'kubeha'
+        ? 'kubeha-proxy'
+        : (s.string('loadbalancer_apiserver_pod_name') ??
+          (type === 'nginx' ? 'nginx-proxy' : 'haproxy')),
+    image:
+      type === 'kubeha'
+        ? kubeha.image
+        : `${s.string(`${type}_image_repo`)}:${s.string(`${type}_image_tag`)}`,
     pullPolicy: s.string('k8s_image_pull_policy') ?? 'IfNotPresent',
     cpuRequests: s.string('loadbalancer_apiserver_cpu_requests') ?? '25m',
     memoryRequests: s.string('loadbalancer_apiserver_memory_requests') ?? '32M',
     configDir,
     manifestDir,
+    kubeha,
   };
   return {
     type,
+    deployedBy: type === 'kubeha' ? 'kubeha-playbook' : 'kubespray',
     listen,
     healthListen,
     upstreams: cluster.controlPlanes.map((c) => ({
@@ -201,6 +217,25 @@ function localProxy(cluster: KsCluster, h: KsHost): PlanLocalProxy {
     })),
     files,
     settings,
+  };
+}
+
+const CONFIG_FILE = { nginx: 'nginx.conf', haproxy: 'haproxy.cfg', kubeha: 'proxy.yaml' };
+const MANIFEST_FILE = {
+  nginx: 'nginx-proxy.yml',
+  haproxy: 'haproxy.yml',
+  kubeha: 'kubeha-proxy.yml',
+};
+
+/** kubeha's inputs on a host (src/kubespray/defaults.ts KUBEHA_DEFAULTS for the defaults). */
+function kubehaSettings(h: KsHost, version: string): PlanKubehaSettings {
+  const s = h.scope;
+  return {
+    image: `${s.string('kubeha_image_repo')}:${s.string('kubeha_image_tag') ?? version}`,
+    configDir: s.string('kubeha_config_dir') ?? '/etc/kubeha',
+    certDir: s.string('kube_cert_dir') ?? '/etc/kubernetes/ssl',
+    adminPort: h.healthPort ?? KUBEHA_ADMIN_PORT,
+    binDir: s.string('bin_dir') ?? '/usr/local/bin',
   };
 }
 

@@ -26,11 +26,17 @@ export function formatPlanTable(plan: Plan, wide = false): string {
   const proxies = plan.hosts.filter((h) => h.localProxy);
   if (proxies.length > 0) {
     out.push('');
-    out.push('Local proxies (Kubespray roles/kubernetes/node):');
+    const byKubeha = proxies.some((h) => h.localProxy!.deployedBy === 'kubeha-playbook');
+    out.push(
+      byKubeha
+        ? 'Local proxies (nginx/haproxy: Kubespray roles/kubernetes/node; kubeha: deploy/kubespray/kubeha-proxy.yml):'
+        : 'Local proxies (Kubespray roles/kubernetes/node):',
+    );
     const lines = new Map<string, string[]>();
     for (const h of proxies) {
       const p = h.localProxy!;
-      const health = p.healthListen.length ? `, health ${p.healthListen.join(' ')}` : '';
+      const label = p.type === 'kubeha' ? 'admin' : 'health';
+      const health = p.healthListen.length ? `, ${label} ${p.healthListen.join(' ')}` : '';
       const text = `${p.type} ${p.listen.join(' ')} → ${p.upstreams.map((u) => `${ipwrap(u.address)}:${u.port}`).join(', ')}${health}`;
       lines.set(text, [...(lines.get(text) ?? []), h.name]);
     }

@@ -1,5 +1,5 @@
 import { sansCover } from '../kubespray/certificate-sans.js';
-import type { KsHost } from '../kubespray/cluster.js';
+import { LOCAL_PROXY_TYPES, type KsHost } from '../kubespray/cluster.js';
 import { splitUrl } from './access-path.js';
 import { originOf, type Finding, type LintRule } from './lint-rule.js';
 
@@ -98,11 +98,14 @@ export const ENDPOINTS_RULES: LintRule[] = [
     id: 'KH070',
     name: 'unknown-proxy-type',
     severity: 'error',
-    why: 'roles/kubernetes/node deploys a local proxy only for loadbalancer_apiserver_type nginx or haproxy',
-    fix: 'set loadbalancer_apiserver_type to nginx or haproxy',
+    why: "roles/kubernetes/node deploys a local proxy only for loadbalancer_apiserver_type nginx or haproxy; kubeha is deployed by kubeha's playbook (KH071); any other value leaves workers pointed at a localhost port nothing listens on",
+    fix: 'set loadbalancer_apiserver_type to nginx, haproxy or kubeha',
     check: (c) => {
       const h = c.hosts.find(
-        (x) => x.inCluster && x.localLb && x.proxyType !== 'nginx' && x.proxyType !== 'haproxy',
+        (x) =>
+          x.inCluster &&
+          x.localLb &&
+          !(LOCAL_PROXY_TYPES as readonly string[]).includes(x.proxyType),
       );
       return h
         ? [

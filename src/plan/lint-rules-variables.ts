@@ -104,7 +104,10 @@ export const VARIABLES_RULES: LintRule[] = [
     why: "the local proxy's health listener (loadbalancer_apiserver_healthcheck_port) binds every interface, exposing /healthz and nginx /stub_status to the network (Kubespray #9135)",
     fix: 'firewall the port, or leave loadbalancer_apiserver_healthcheck_port unset (no health listener, no probes) or use --proxy kubeha (admin on loopback)',
     check: (c) => {
-      const h = c.hosts.find((x) => x.localProxy && x.healthPort !== undefined);
+      // kubeha's admin endpoint (which takes the health port) binds loopback only
+      const h = c.hosts.find(
+        (x) => x.localProxy && x.localProxy !== 'kubeha' && x.healthPort !== undefined,
+      );
       return h
         ? [
             {

@@ -24,7 +24,7 @@ export interface PlanPattern {
 /** How a connection to an endpoint from a given host reaches an API server. */
 export type PathKind =
   | 'local-apiserver' // the API server on the same host
-  | 'local-proxy' // nginx/haproxy on the same host, to every control plane
+  | 'local-proxy' // nginx/haproxy/kubeha on the same host, to every control plane
   | 'external-lb' // the external load balancer, to every control plane
   | 'direct' // one control plane's address: no failover
   | 'unresolved' // a name nothing in the plan maps (e.g. lb-apiserver.kubernetes.local without DNS)
@@ -56,13 +56,19 @@ export interface PlanUpstream {
 }
 
 export interface PlanLocalProxy {
-  type: 'nginx' | 'haproxy';
+  /** loadbalancer_apiserver_type */
+  type: 'nginx' | 'haproxy' | 'kubeha';
+  /**
+   * who puts it there: Kubespray's roles/kubernetes/node (nginx, haproxy), or
+   * kubeha's deploy/kubespray/kubeha-proxy.yml (kubeha: Kubespray deploys nothing)
+   */
+  deployedBy: 'kubespray' | 'kubeha-playbook';
   /** host:port the proxy listens on (loopback) */
   listen: string[];
-  /** health listener, when loadbalancer_apiserver_healthcheck_port is set */
+  /** health listener (nginx/haproxy, when loadbalancer_apiserver_healthcheck_port is set), or kubeha's admin endpoint */
   healthListen: string[];
   upstreams: PlanUpstream[];
-  /** files Kubespray writes, absolute paths on the host */
+  /** files Kubespray (or kubeha's playbook) writes, absolute paths on the host */
   files: string[];
   /** the template inputs for those files, resolved for this host */
   settings: PlanProxySettings;
@@ -87,6 +93,21 @@ export interface PlanProxySettings {
   configDir: string;
   /** kube_manifest_dir */
   manifestDir: string;
+  /** the inputs of kubeha's files, for any type (`render --proxy kubeha` switches) */
+  kubeha: PlanKubehaSettings;
+}
+
+export interface PlanKubehaSettings {
+  /** kubeha_image_repo:kubeha_image_tag (defaults {{ github_image_repo }}/kubeha/kubeha and kubeha's version) */
+  image: string;
+  /** kubeha_config_dir (default /etc/kubeha): proxy.yaml */
+  configDir: string;
+  /** kube_cert_dir: the cluster CA is {certDir}/ca.crt */
+  certDir: string;
+  /** the admin endpoint's port on 127.0.0.1: loadbalancer_apiserver_healthcheck_port, else 8081 */
+  adminPort: number;
+  /** bin_dir: where the systemd unit expects the kubeha command */
+  binDir: string;
 }
 
 export interface PlanHost {

@@ -1,4 +1,5 @@
 import type { KsHost } from '../kubespray/cluster.js';
+import { KUBEHA_ADMIN_PORT } from '../kubespray/defaults.js';
 
 /**
  * TCP listeners a Kubespray node runs, by host role, with the address each
@@ -37,7 +38,11 @@ function listeners(h: KsHost): Listener[] {
   }
   if (h.localProxy) {
     out.push({ owner: `${h.localProxy} (API proxy)`, address: '127.0.0.1', port: h.localLbPort });
-    if (h.healthPort !== undefined) {
+    if (h.localProxy === 'kubeha') {
+      // kubeha's admin endpoint takes the health port, on loopback only
+      const port = h.healthPort ?? KUBEHA_ADMIN_PORT;
+      out.push({ owner: 'kubeha (admin)', address: '127.0.0.1', port });
+    } else if (h.healthPort !== undefined) {
       out.push({ owner: `${h.localProxy} (health)`, address: '*', port: h.healthPort });
     }
   }

@@ -5,30 +5,64 @@ import { sha1 } from './proxy-manifests.js';
 
 /**
  * The kubeha proxy in place of Kubespray's nginx-proxy/haproxy: its config
- * (etc/kubeha/proxy.yaml) and a static pod manifest. The admin endpoint (health,
- * metrics) binds loopback only — unlike Kubespray's health port on every
- * interface — and the probes say `host: 127.0.0.1` so kubelet reaches it.
+ * (proxy.yaml under kubeha_config_dir) and a static pod manifest. The admin
+ * endpoint (health, metrics) binds loopback only — unlike Kubespray's health
+ * port on every interface — and the probes say `host: 127.0.0.1` so kubelet
+ * reaches it. Every path in proxy.yaml is the host's own path, mounted at the
+ * same place in the pod, so the same file serves the systemd unit
+ * (kubeha-systemd.ts).
  */
 export const KUBEHA_IMAGE = 'ghcr.io/kubeha/kubeha';
-export const KUBEHA_CONFIG_DIR = '/etc/kubeha';
+
+/**
+ * The pod's resources: requests and limits in one place, to be set from
+ * measurement (docs/deploy.md says where the numbers come from). The systemd
+ * unit's MemoryMax follows limits.memory.
+ */
+export const KUBEHA_RESOURCES = {
+  requests: { cpu: '25m', memory: '48Mi' },
+  limits: { memory: '96Mi' },
+} as const;
+
+/**
+ * The kubelet's client certificate and key (one PEM). It is a symlink the
+ * kubelet re-points at each rotation, so the pod mounts the directory: a file
+ * mount would pin the certificate it pointed to when the pod started.
+ */
+export const KUBELET_PKI_DIR = '/var/lib/kubelet/pki';
+export const KUBELET_CLIENT_PEM = `${KUBELET_PKI_DIR}/kubelet-client-current.pem`;
+/** Where the proxy keeps state (the last good discovered API servers). */
+export const KUBEHA_STATE_DIR = '/var/lib/kubeha';
+/** How long a starting proxy waits for nginx-proxy or haproxy to free its port. */
+export const KUBEHA_BIND_RETRY = '60s';
 
 export interface KubehaProxyFiles {
   config: string;
   manifest: string;
+  /** proxy.yaml's absolute path on the host */
+  configPath: string;
   adminPort: number;
+}
+
+export function kubehaConfigPath(proxy: PlanLocalProxy): string {
+  return `${proxy.settings.kubeha.configDir}/proxy.yaml`;
 }
 
 export function renderKubehaProxy(
   host: PlanHost,
   proxy: PlanLocalProxy,
-  version: string,
+  image: string,
   header: string,
 ): KubehaProxyFiles {
-  const adminPort = proxy.settings.healthPort ?? 8081;
+  const k = proxy.settings.kubeha;
+  const caFile = `${k.certDir}/ca.crt`;
+  const configPath = kubehaConfigPath(proxy);
   const config = {
     listen: proxy.listen,
+    // the proxy starts while nginx-proxy/haproxy may still hold the port
+    bindRetry: KUBEHA_BIND_RETRY,
     upstreams: proxy.upstreams.map((u) => `${ipwrap(u.address)}:${u.port}`),
-    admin: `127.0.0.1:${adminPort}`,
+    admin: `127.0.0.1:${k.adminPort}`,
     algorithm: 'least_conn',
     // Kubespray's nginx-proxy: proxy_connect_timeout 1s, proxy_timeout 10m
     connectTimeout: '1s',
@@ -40,14 +74,31 @@ export function renderKubehaProxy(
       timeout: '1s',
       rise: 2,
       fall: 2,
+      // the cluster CA, and the kubelet's client certificate so /readyz answers
+      // when anonymous auth is off (Kubespray #6242)
+      caFile,
+      certFile: KUBELET_CLIENT_PEM,
+      keyFile: KUBELET_CLIENT_PEM,
     },
+    discovery: { kubernetesEndpoints: true },
   };
   const configText = `# kubeha proxy on ${host.name}. ${header}\n${stringify(config)}`;
-  const probe = (path: string) => ({
-    httpGet: { host: '127.0.0.1', path, port: adminPort },
+  const probe = (path: string, failureThreshold: number) => ({
+    httpGet: { host: '127.0.0.1', path, port: k.adminPort },
     periodSeconds: 5,
     timeoutSeconds: 2,
-    failureThreshold: 3,
+    failureThreshold,
+  });
+  const mount = (name: string, path: string, readOnly = true) => ({
+    mountPath: path,
+    name,
+    ...(readOnly ? { readOnly: true } : {}),
+  });
+  // hostPath types make a missing file an error instead of an empty directory
+  // the runtime would create in its place (kubeadm join must find ca.crt a file)
+  const hostPath = (name: string, path: string, type: string) => ({
+    name,
+    hostPath: { path, type },
   });
   const pod = {
     apiVersion: 'v1',
@@ -68,19 +119,43 @@ export function renderKubehaProxy(
       containers: [
         {
           name: 'kubeha-proxy',
-          image: `${KUBEHA_IMAGE}:${version}`,
+          image,
           imagePullPolicy: proxy.settings.pullPolicy,
-          command: ['kubeha', 'proxy', '--config', `${KUBEHA_CONFIG_DIR}/proxy.yaml`],
-          resources: {
-            requests: { cpu: proxy.settings.cpuRequests, memory: proxy.settings.memoryRequests },
+          command: ['kubeha', 'proxy', '--config', configPath],
+          resources: KUBEHA_RESOURCES,
+          securityContext: {
+            // root only to read the kubelet's key (root, 0600): no capability,
+            // nothing to escalate to, nothing written outside the state directory
+            runAsUser: 0,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
           },
-          livenessProbe: probe('/livez'),
-          readinessProbe: probe('/readyz'),
-          volumeMounts: [{ mountPath: KUBEHA_CONFIG_DIR, name: 'etc-kubeha', readOnly: true }],
+          // the admin endpoint opens after the listeners, which may wait
+          // bindRetry for the port: liveness starts once startup has passed
+          startupProbe: probe('/livez', 15),
+          livenessProbe: probe('/livez', 3),
+          readinessProbe: probe('/readyz', 3),
+          volumeMounts: [
+            mount('kubeha-config', k.configDir),
+            mount('cluster-ca', caFile),
+            mount('kubelet-pki', KUBELET_PKI_DIR),
+            mount('kubeha-state', KUBEHA_STATE_DIR, false),
+          ],
         },
       ],
-      volumes: [{ name: 'etc-kubeha', hostPath: { path: KUBEHA_CONFIG_DIR } }],
+      volumes: [
+        hostPath('kubeha-config', k.configDir, 'Directory'),
+        hostPath('cluster-ca', caFile, 'File'),
+        hostPath('kubelet-pki', KUBELET_PKI_DIR, 'Directory'),
+        hostPath('kubeha-state', KUBEHA_STATE_DIR, 'DirectoryOrCreate'),
+      ],
     },
   };
-  return { config: configText, manifest: `# ${header}\n${stringify(pod)}`, adminPort };
+  return {
+    config: configText,
+    manifest: `# ${header}\n${stringify(pod)}`,
+    configPath,
+    adminPort: k.adminPort,
+  };
 }

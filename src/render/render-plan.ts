@@ -3,6 +3,9 @@ import type { Plan, PlanHost, PlanLocalProxy } from '../plan/plan-types.js';
 import { renderExternalHaproxy, renderKeepalived } from './external-lb.js';
 import { renderHaproxyCfg } from './haproxy-cfg.js';
 import { renderKubehaProxy } from './kubeha-proxy.js';
+import { KUBEHA_UNIT_PATH, renderKubehaUnit } from './kubeha-systemd.js';
+import { parseImageRef } from '../shared/image-ref.js';
+import { KubehaError } from '../shared/errors.js';
 import { renderNginxConf } from './nginx-conf.js';
 import { renderProxyManifest } from './proxy-manifests.js';
 
@@ -17,12 +20,12 @@ export type ProxyChoice = 'nginx' | 'haproxy' | 'kubeha';
 export interface RenderOptions {
   /** replace the local proxy Kubespray would deploy (default: keep its type) */
   proxy?: ProxyChoice;
-  /** kubeha's version, for the kubeha proxy image tag */
-  kubehaVersion: string;
+  /** the kubeha image (default: the plan's kubeha_image_repo:kubeha_image_tag) */
+  image?: string;
 }
 
 /** Pure: plan → files. Paths are `<host>/<absolute path on the host without the leading />`. */
-export function renderPlan(plan: Plan, opts: RenderOptions): RenderedFile[] {
+export function renderPlan(plan: Plan, opts: RenderOptions = {}): RenderedFile[] {
   const files: RenderedFile[] = [];
   const header = `Rendered by kubeha from ${plan.sources.join(', ')} for ${plan.kubespray.label}.`;
   for (const host of plan.hosts) {
@@ -55,10 +58,11 @@ function hostProxyFiles(
   const rel = (abs: string) => `${host.name}/${abs.replace(/^\/+/, '')}`;
   const type = opts.proxy ?? proxy.type;
   if (type === 'kubeha') {
-    const k = renderKubehaProxy(host, proxy, opts.kubehaVersion, header);
+    const k = renderKubehaProxy(host, proxy, kubehaImage(opts.image ?? s.kubeha.image), header);
     return [
-      { path: rel('/etc/kubeha/proxy.yaml'), content: k.config },
+      { path: rel(k.configPath), content: k.config },
       { path: rel(`${s.manifestDir}/kubeha-proxy.yml`), content: k.manifest },
+      { path: rel(KUBEHA_UNIT_PATH), content: renderKubehaUnit(host, proxy, header) },
     ];
   }
   const upstreamAddrs = proxy.upstreams.map((u) => u.address);
@@ -107,6 +111,17 @@ function hostProxyFiles(
       content: manifest,
     },
   ];
+}
+
+/** The image, refused as one error before anything is written when it does not parse. */
+function kubehaImage(image: string): string {
+  const parsed = parseImageRef(image);
+  if ('error' in parsed) {
+    throw new KubehaError('E_IMAGE_REF', `invalid kubeha image "${image}": ${parsed.error}`, {
+      hint: 'give --image REGISTRY/NAME:TAG, or kubeha_image_repo and kubeha_image_tag in the inventory',
+    });
+  }
+  return image;
 }
 
 function defaultImage(plan: Plan, type: 'nginx' | 'haproxy'): string {

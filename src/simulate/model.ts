@@ -100,10 +100,7 @@ function localProxies(
     if (h.localProxy && !reps.some((r) => keyOf(r) === keyOf(h))) reps.push(h);
   }
   if (reps.length > 0) {
-    const files = renderPlan(
-      { ...plan, hosts: reps, access: [] },
-      { proxy, kubehaVersion: 'simulate' },
-    );
+    const files = renderPlan({ ...plan, hosts: reps, access: [] }, { proxy });
     for (const h of reps) {
       const mine = files.filter((f) => f.path.startsWith(`${h.name}/`));
       const find = (suffix: string) => mine.find((f) => f.path.endsWith(suffix));

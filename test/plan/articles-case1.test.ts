@@ -49,7 +49,7 @@ test('examples/mycluster on v2.30 reproduces the articles endpoint table', async
 
 test('render writes the articles nginx.conf for k8s-node4 and nothing for the control planes', async () => {
   const plan = await planFor('mycluster', '2.30');
-  const files = renderPlan(plan, { kubehaVersion: '0.0.0' });
+  const files = renderPlan(plan, {});
   const hostFiles = files.filter((f) => /^k8s-node\d\//.test(f.path)).map((f) => f.path);
   assert.deepEqual(hostFiles.sort(), [
     'k8s-node4/etc/kubernetes/manifests/nginx-proxy.yml',
@@ -85,7 +85,7 @@ test('the newest era differs as Kubespray changed, and says why', async () => {
   assert.match(text, /worker_rlimit_nofile 65535 instead of 130048/);
   const newest = await planFor('mycluster', 'main');
   assert.ok(newest.diagnostics.some((d) => d.id === 'KH050' && /admin-kubeconfig/.test(d.message)));
-  const files = renderPlan(newest, { kubehaVersion: '0.0.0' });
+  const files = renderPlan(newest, {});
   assert.match(
     files.find((f) => f.path.endsWith('nginx.conf'))!.content,
     /worker_rlimit_nofile 65535;/,

@@ -87,7 +87,12 @@ const CASES: Record<string, { yes: Src; no: Src; version?: string; noVersion?: s
     version: '2.29',
     noVersion: '2.30',
   },
-  KH070: { yes: () => inline(CPS3, 'loadbalancer_apiserver_type: envoy\n'), no: fx('mycluster') },
+  KH070: { yes: () => inline(CPS3, 'loadbalancer_apiserver_type: envoy\n'), no: fx('kubeha-type') },
+  KH071: { yes: fx('kubeha-type'), no: fx('mycluster') },
+  KH072: {
+    yes: () => inline(CPS3, 'loadbalancer_apiserver_type: kubeha\nkubeha_image_tag: "0.1 beta"\n'),
+    no: () => inline(CPS3, 'kubeha_image_repo: "{{ github_image_repo }}/mirror/kubeha"\n'),
+  },
 };
 
 async function ids(src: Src, version = '2.31'): Promise<string[]> {

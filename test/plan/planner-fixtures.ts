@@ -45,6 +45,11 @@ export interface ExpectedHost {
     kube_apiserver_global_endpoint: string;
     group_names: string[];
     local_proxy: string;
+    /** roles/kubernetes/node/defaults/main.yml, as Ansible evaluated it */
+    loadbalancer_apiserver_pod_name: string;
+    /** downloads.nginx.enabled / downloads.haproxy.enabled (kubespray_defaults download.yml) */
+    download_nginx: boolean;
+    download_haproxy: boolean;
   };
   files: Record<string, string>;
 }

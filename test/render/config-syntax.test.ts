@@ -85,7 +85,7 @@ for (const name of INVENTORIES) {
         const plan = await planFor(name, era.id);
         const proxies: Array<ProxyChoice | undefined> = [undefined, 'nginx', 'haproxy'];
         for (const proxy of proxies) {
-          for (const f of renderPlan(plan, { proxy, kubehaVersion: '0.0.0' })) {
+          for (const f of renderPlan(plan, { proxy })) {
             if (!/(nginx\.conf|haproxy\.cfg)$/.test(f.path)) continue;
             // identical files (e.g. every worker's) are checked once
             if (seen.has(f.content)) continue;
@@ -124,9 +124,7 @@ test(
       assert.equal(check('vrrp_instance x {\n  state BOGUS\n  interfaceX eth0\n}\n').ok, false);
       for (const name of ['hybrid', 'centralized', 'external-lb-port']) {
         const plan = await planFor(name, '2.31');
-        const f = renderPlan(plan, { kubehaVersion: '0' }).find(
-          (x) => x.path === 'external-lb/keepalived.conf',
-        )!;
+        const f = renderPlan(plan, {}).find((x) => x.path === 'external-lb/keepalived.conf')!;
         const r = check(f.content);
         assert.ok(r.ok, `keepalived -t rejects ${name}: ${r.out}`);
       }

@@ -5,6 +5,7 @@ import { renderPlan } from '../../src/render/render-plan.js';
 import { sha1 } from '../../src/render/proxy-manifests.js';
 import { planFor } from '../plan/planner-fixtures.js';
 import { proxyConfigSchema } from '../../src/proxy/config-schema.js';
+import { kubehaVersion } from '../../src/shared/package-version.js';
 
 interface Probe {
   httpGet: { host: string; path: string; port: number };
@@ -12,11 +13,12 @@ interface Probe {
 
 test('--proxy kubeha writes proxy.yaml and a static pod instead of nginx', async () => {
   const plan = await planFor('mycluster', '2.31');
-  const files = renderPlan(plan, { proxy: 'kubeha', kubehaVersion: '1.2.3' });
+  const files = renderPlan(plan, { proxy: 'kubeha' });
   const host = files.filter((f) => f.path.startsWith('k8s-node4/')).map((f) => f.path);
   assert.deepEqual(host.sort(), [
     'k8s-node4/etc/kubeha/proxy.yaml',
     'k8s-node4/etc/kubernetes/manifests/kubeha-proxy.yml',
+    'k8s-node4/etc/systemd/system/kubeha-proxy.service',
   ]);
   assert.ok(!files.some((f) => /^k8s-node[123]\//.test(f.path)), 'nothing on control planes');
   const configText = files.find((f) => f.path.endsWith('/etc/kubeha/proxy.yaml'))!.content;
@@ -35,7 +37,7 @@ test('--proxy kubeha writes proxy.yaml and a static pod instead of nginx', async
   assert.equal(pod.spec.hostNetwork, true);
   assert.equal(pod.metadata.annotations['kubeha-cfg-checksum'], sha1(configText));
   const c = pod.spec.containers[0];
-  assert.equal(c.image, 'ghcr.io/kubeha/kubeha:1.2.3');
+  assert.equal(c.image, `ghcr.io/kubeha/kubeha:${kubehaVersion()}`);
   const live = c.livenessProbe as Probe;
   const ready = c.readinessProbe as Probe;
   assert.deepEqual(live.httpGet, { host: '127.0.0.1', path: '/livez', port: 8081 });
@@ -44,10 +46,9 @@ test('--proxy kubeha writes proxy.yaml and a static pod instead of nginx', async
 });
 
 test('a config change changes the checksum annotation (kubelet restarts the pod)', async () => {
-  const a = renderPlan(await planFor('mycluster', '2.31'), { proxy: 'kubeha', kubehaVersion: '1' });
+  const a = renderPlan(await planFor('mycluster', '2.31'), { proxy: 'kubeha' });
   const b = renderPlan(await planFor('mycluster', '2.31', ['loadbalancer_apiserver_port=7443']), {
     proxy: 'kubeha',
-    kubehaVersion: '1',
   });
   const ann = (fs: typeof a) =>
     parse(fs.find((f) => f.path.endsWith('kubeha-proxy.yml'))!.content).metadata.annotations[
@@ -63,7 +64,6 @@ test('a config change changes the checksum annotation (kubelet restarts the pod)
 test('IPv6 upstreams are bracketed and dual stack listens on [::1] too', async () => {
   const v6 = renderPlan(await planFor('ipv6-only', '2.31'), {
     proxy: 'kubeha',
-    kubehaVersion: '1',
   });
   const cfg = parse(v6.find((f) => f.path === 'w1/etc/kubeha/proxy.yaml')!.content);
   assert.deepEqual(cfg.upstreams, [
@@ -73,7 +73,6 @@ test('IPv6 upstreams are bracketed and dual stack listens on [::1] too', async (
   ]);
   const ds = renderPlan(await planFor('dual-stack', '2.31'), {
     proxy: 'kubeha',
-    kubehaVersion: '1',
   });
   assert.deepEqual(parse(ds.find((f) => f.path === 'w1/etc/kubeha/proxy.yaml')!.content).listen, [
     '127.0.0.1:6443',
@@ -83,7 +82,7 @@ test('IPv6 upstreams are bracketed and dual stack listens on [::1] too', async (
 
 test("the rendered proxy.yaml is valid for the proxy's own config schema", async () => {
   for (const name of ['mycluster', 'ipv6-only', 'dual-stack', 'custom-bind']) {
-    const files = renderPlan(await planFor(name, '2.31'), { proxy: 'kubeha', kubehaVersion: '1' });
+    const files = renderPlan(await planFor(name, '2.31'), { proxy: 'kubeha' });
     for (const f of files.filter((x) => x.path.endsWith('/etc/kubeha/proxy.yaml'))) {
       const r = proxyConfigSchema.safeParse(parse(f.content));
       assert.ok(r.success, `${name} ${f.path}: ${JSON.stringify(r.error)}`);
@@ -93,7 +92,7 @@ test("the rendered proxy.yaml is valid for the proxy's own config schema", async
 
 test('Case 2 and 3 get an external LB haproxy.cfg and keepalived.conf; Case 1 does not', async () => {
   for (const name of ['hybrid', 'centralized', 'external-lb-port']) {
-    const files = renderPlan(await planFor(name, '2.31'), { kubehaVersion: '1' });
+    const files = renderPlan(await planFor(name, '2.31'), {});
     const cfg = files.find((f) => f.path === 'external-lb/haproxy.cfg')?.content;
     assert.ok(cfg, `${name} has external-lb/haproxy.cfg`);
     assert.match(cfg, /mode tcp/);
@@ -104,7 +103,7 @@ test('Case 2 and 3 get an external LB haproxy.cfg and keepalived.conf; Case 1 do
     assert.ok(ka);
     assert.match(ka, /virtual_ipaddress \{\n\s+10\.\d+\.\d+\.10\/32|192\.168\.10\.10\/32/);
   }
-  const c1 = renderPlan(await planFor('mycluster', '2.31'), { kubehaVersion: '1' });
+  const c1 = renderPlan(await planFor('mycluster', '2.31'), {});
   assert.ok(!c1.some((f) => f.path.startsWith('external-lb/')));
   assert.ok(c1.some((f) => f.path === 'plan.json'));
   const kc = c1.find((f) => f.path === 'kubeconfig/k8s-node4.yaml')?.content ?? '';

@@ -21,7 +21,7 @@ import { examplePlan } from './helpers.js';
 async function behaviours() {
   const plan = await examplePlan('hybrid');
   const file = (proxy: 'nginx' | 'haproxy' | 'kubeha', suffix: string) =>
-    renderPlan(plan, { proxy, kubehaVersion: 'test' }).find(
+    renderPlan(plan, { proxy }).find(
       (f) => f.path.startsWith('k8s-node4/') && f.path.endsWith(suffix),
     )!;
   const n = file('nginx', 'nginx.conf');

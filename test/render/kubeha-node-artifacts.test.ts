@@ -1,0 +1,296 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { startLabCluster } from '../../src/lab/cluster.js';
+import { KUBEHA_RESOURCES, KUBELET_CLIENT_PEM } from '../../src/render/kubeha-proxy.js';
+import { renderPlan } from '../../src/render/render-plan.js';
+import { parseImageRef } from '../../src/shared/image-ref.js';
+import { kubehaVersion } from '../../src/shared/package-version.js';
+import { freePort } from '../proxy/helpers.js';
+import { inventoryPath, planFor, ROOT } from '../plan/planner-fixtures.js';
+import { validatePod } from './k8s-schema.js';
+
+/** What `render --proxy kubeha` puts on a node: static pod, proxy.yaml, systemd unit. */
+const tmp = mkdtempSync(join(tmpdir(), 'kubeha-node-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const BIN = join(ROOT, 'bin/kubeha');
+
+function kubeha(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const fileOf = (files: { path: string; content: string }[], suffix: string) =>
+  files.find((f) => f.path.endsWith(suffix))!.content;
+
+test('the static pod is a valid v1 Pod (Kubernetes OpenAPI schema, offline), the check is strict', async () => {
+  for (const name of ['mycluster', 'kubeha-type', 'dual-stack', 'ipv6-only']) {
+    const files = renderPlan(await planFor(name, '2.31'), { proxy: 'kubeha' });
+    const pods = files.filter((f) => f.path.endsWith('/kubeha-proxy.yml'));
+    assert.ok(pods.length > 0, name);
+    for (const f of pods) validatePod(parse(f.content));
+  }
+  const pod = parse(
+    fileOf(
+      renderPlan(await planFor('mycluster', '2.31'), { proxy: 'kubeha' }),
+      '/kubeha-proxy.yml',
+    ),
+  );
+  const broken = structuredClone(pod);
+  broken.spec.volumes[0].hostpath = broken.spec.volumes[0].hostPath;
+  assert.throws(() => validatePod(broken), /unknown fields: \.spec\.volumes\[0\]\.hostpath/);
+  const badQuantity = structuredClone(pod);
+  badQuantity.spec.containers[0].resources.limits.memory = '96 MiB';
+  assert.throws(() => validatePod(badQuantity), /quantity/);
+});
+
+test('the pod mounts config, CA and kubelet certificate read-only, state read-write; resources from one constant', async () => {
+  const plan = await planFor('mycluster', '2.31', ['kube_cert_dir=/srv/pki']);
+  const files = renderPlan(plan, { proxy: 'kubeha' });
+  const pod = parse(fileOf(files, '/kubeha-proxy.yml'));
+  const c = pod.spec.containers[0];
+  const mounts = Object.fromEntries(
+    c.volumeMounts.map((m: { name: string; mountPath: string; readOnly?: boolean }) => [
+      m.mountPath,
+      m.readOnly === true,
+    ]),
+  );
+  assert.deepEqual(mounts, {
+    '/etc/kubeha': true,
+    '/srv/pki/ca.crt': true,
+    '/var/lib/kubelet/pki': true,
+    '/var/lib/kubeha': false,
+  });
+  const types = Object.fromEntries(
+    pod.spec.volumes.map((v: { hostPath: { path: string; type: string } }) => [
+      v.hostPath.path,
+      v.hostPath.type,
+    ]),
+  );
+  assert.deepEqual(types, {
+    '/etc/kubeha': 'Directory',
+    '/srv/pki/ca.crt': 'File',
+    '/var/lib/kubelet/pki': 'Directory',
+    '/var/lib/kubeha': 'DirectoryOrCreate',
+  });
+  assert.deepEqual(c.resources, KUBEHA_RESOURCES);
+  assert.deepEqual(c.resources.requests, { cpu: '25m', memory: '48Mi' });
+  assert.deepEqual(c.resources.limits, { memory: '96Mi' });
+  assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  // startup covers bindRetry (60s) before liveness may restart the container
+  assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold > 60);
+
+  const config = parse(fileOf(files, '/etc/kubeha/proxy.yaml'));
+  assert.equal(config.healthCheck.caFile, '/srv/pki/ca.crt');
+  assert.equal(config.healthCheck.certFile, KUBELET_CLIENT_PEM);
+  assert.equal(config.healthCheck.keyFile, KUBELET_CLIENT_PEM);
+  assert.equal(config.bindRetry, '60s');
+  assert.deepEqual(Object.keys(config).slice(0, 2), ['listen', 'bindRetry']);
+  assert.deepEqual(config.discovery, { kubernetesEndpoints: true });
+  // every file the config names is inside a mount, at the same path as on the host
+  for (const p of [config.healthCheck.caFile, config.healthCheck.certFile]) {
+    assert.ok(
+      Object.keys(mounts).some((m) => p === m || p.startsWith(`${m}/`)),
+      `${p} is mounted`,
+    );
+  }
+  assert.deepEqual(c.command, ['kubeha', 'proxy', '--config', '/etc/kubeha/proxy.yaml']);
+});
+
+test('the image: default repo and version, inventory variables in Kubespray style, --image', async () => {
+  const image = async (extra: string[], opts: { image?: string } = {}) =>
+    parse(
+      fileOf(
+        renderPlan(await planFor('mycluster', '2.31', extra), { proxy: 'kubeha', ...opts }),
+        '/kubeha-proxy.yml',
+      ),
+    ).spec.containers[0].image;
+  assert.equal(await image([]), `ghcr.io/kubeha/kubeha:${kubehaVersion()}`);
+  assert.equal(
+    await image(['github_image_repo=mirror.local:5000']),
+    `mirror.local:5000/kubeha/kubeha:${kubehaVersion()}`,
+  );
+  assert.equal(
+    await image(['kubeha_image_repo=registry.local/ops/kubeha', 'kubeha_image_tag=0.2.0-rc.1']),
+    'registry.local/ops/kubeha:0.2.0-rc.1',
+  );
+  assert.equal(
+    await image(['kubeha_image_tag=0.9.0'], { image: 'localhost/kubeha:dev' }),
+    'localhost/kubeha:dev',
+  );
+  for (const good of [
+    'kubeha',
+    'localhost/kubeha:0.1.0',
+    'registry.local:5000/a/b_c/d-e:v1.2',
+    '[fd00::1]:5000/kubeha@sha256:' + 'a'.repeat(64),
+  ]) {
+    assert.ok(!('error' in parseImageRef(good)), good);
+  }
+  for (const bad of [
+    '',
+    'kubeha/Kubeha:1',
+    'kubeha:1 2',
+    'kubeha:-x',
+    'a//b',
+    'kubeha@sha256:12',
+  ]) {
+    assert.ok('error' in parseImageRef(bad), JSON.stringify(bad));
+  }
+});
+
+test('an invalid image is a one-line error, exit 2, and nothing is written', () => {
+  const out = join(tmp, 'bad-image');
+  const flag = kubeha(
+    'render',
+    '-i',
+    inventoryPath('mycluster'),
+    '--proxy',
+    'kubeha',
+    '--out',
+    out,
+    '--image',
+    'Ghcr.io/Kubeha:1',
+  );
+  assert.equal(flag.code, 2);
+  assert.match(
+    flag.err,
+    /^kubeha: --image "Ghcr\.io\/Kubeha:1": repository names must be lowercase \(give /,
+  );
+  assert.equal(flag.err.trim().split('\n').length, 1);
+  assert.ok(!existsSync(out), 'nothing written');
+
+  const inv = join(tmp, 'inv-bad-tag');
+  mkdirSync(join(inv, 'group_vars', 'all'), { recursive: true });
+  writeFileSync(join(inv, 'inventory.ini'), readFileSync(inventoryPath('mycluster'), 'utf8'));
+  writeFileSync(
+    join(inv, 'group_vars', 'all', 'kubeha.yml'),
+    'loadbalancer_apiserver_type: kubeha\nkubeha_image_tag: "0.1 beta"\n',
+  );
+  const vars = kubeha('render', '-i', join(inv, 'inventory.ini'), '--out', out);
+  assert.equal(vars.code, 2);
+  assert.equal(vars.err.trim().split('\n').length, 1, vars.err);
+  assert.match(
+    vars.err,
+    /group_vars\/all\/kubeha\.yml:2: invalid kubeha image ".*:0\.1 beta": it contains white space/,
+  );
+  assert.ok(!existsSync(out), 'nothing written');
+});
+
+test('systemd-analyze verify accepts the unit as rendered, and rejects a broken one', () => {
+  const out = join(tmp, 'unit');
+  // bin_dir pointed at this checkout, so ExecStart names a kubeha that exists
+  const r = kubeha(
+    'render',
+    '-i',
+    inventoryPath('kubeha-type'),
+    '--out',
+    out,
+    '-e',
+    `bin_dir=${join(ROOT, 'bin')}`,
+  );
+  assert.equal(r.code, 0, r.err);
+  const unit = join(out, 'w1/etc/systemd/system/kubeha-proxy.service');
+  const text = readFileSync(unit, 'utf8');
+  assert.match(
+    text,
+    new RegExp(
+      `^ExecStart=${join(ROOT, 'bin')}/kubeha proxy --config /etc/kubeha/proxy\\.yaml$`,
+      'm',
+    ),
+  );
+  for (const line of [
+    'CapabilityBoundingSet=',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'Restart=always',
+    'MemoryMax=96M',
+    'StateDirectory=kubeha',
+  ]) {
+    assert.match(text, new RegExp(`^${line}$`, 'm'));
+  }
+  const verify = (file: string) =>
+    spawnSync('systemd-analyze', ['verify', '--man=no', file], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const ok = verify(unit);
+  // verify exits 0 on unknown keys and bad values too: only silence means clean
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stderr, '');
+  const bad = join(tmp, 'kubeha-bad.service');
+  writeFileSync(bad, text.replace('ProtectSystem=strict', 'ProtectSystem=strickt'));
+  assert.match(verify(bad).stderr, /Failed to parse protect system value/);
+});
+
+test('kubeha proxy --check-config accepts the rendered proxy.yaml; the files it names are read only at start', async () => {
+  // a cluster of lab API servers with anonymous auth off, as a hardened cluster
+  const port = await freePort('127.0.10.71');
+  const lab = await startLabCluster({
+    hosts: ['127.0.10.71', '127.0.10.72', '127.0.10.73'],
+    port,
+    anonymousAuth: false,
+  });
+  const listen = await freePort();
+  const admin = await freePort();
+  const inv = join(tmp, 'lab-inv');
+  const certDir = join(tmp, 'lab-ssl');
+  mkdirSync(join(inv, 'group_vars', 'all'), { recursive: true });
+  writeFileSync(
+    join(inv, 'inventory.ini'),
+    '[kube_control_plane]\n' +
+      [71, 72, 73].map((n) => `cp${n} ip=127.0.10.${n}\n`).join('') +
+      '[etcd:children]\nkube_control_plane\n[kube_node]\nw1 ip=127.0.10.74\n',
+  );
+  writeFileSync(
+    join(inv, 'group_vars', 'all', 'all.yml'),
+    `loadbalancer_apiserver_type: kubeha\nkube_apiserver_port: ${port}\n` +
+      `loadbalancer_apiserver_port: ${listen}\nloadbalancer_apiserver_healthcheck_port: ${admin}\n` +
+      `kube_cert_dir: ${certDir}\n`,
+  );
+  const out = join(tmp, 'lab-render');
+  let running: ReturnType<typeof spawn> | undefined;
+  try {
+    assert.equal(kubeha('render', '-i', join(inv, 'inventory.ini'), '--out', out).code, 0);
+    const rendered = join(out, 'w1/etc/kubeha/proxy.yaml');
+    const check = kubeha('proxy', '--check-config', '--config', rendered);
+    assert.equal(check.code, 0, check.err);
+    assert.equal(JSON.parse(check.out).healthCheck.caFile, `${certDir}/ca.crt`);
+    assert.ok(!existsSync(`${certDir}/ca.crt`), '--check-config passed without the CA on disk');
+    // starting for real reads them: a missing CA is a one-line error, exit 2
+    const start = kubeha('proxy', '--config', rendered);
+    assert.equal(start.code, 2);
+    assert.match(start.err, /^kubeha: healthCheck\.caFile: cannot read .*ca\.crt/);
+
+    // the files in place (the kubelet's PEM holds certificate and key): /readyz is 200
+    mkdirSync(certDir, { recursive: true });
+    writeFileSync(join(certDir, 'ca.crt'), lab.ca.cert);
+    const pem = join(tmp, 'kubelet-client-current.pem');
+    writeFileSync(pem, lab.kubeletClient.cert + lab.kubeletClient.key, { mode: 0o600 });
+    const local = join(tmp, 'proxy.yaml');
+    writeFileSync(local, readFileSync(rendered, 'utf8').replaceAll(KUBELET_CLIENT_PEM, pem));
+    running = spawn(process.execPath, [BIN, 'proxy', '--config', local], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await fetch(`http://127.0.0.1:${admin}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    }
+    assert.equal(status, 200, 'health checks pass with the CA and the kubelet certificate');
+  } finally {
+    if (running && running.exitCode === null) {
+      const exited = new Promise((r) => running!.once('exit', r));
+      running.kill('SIGTERM');
+      await exited;
+    }
+    await lab.close();
+  }
+});
