@@ -78,8 +78,8 @@ test('the pod mounts config, CA and kubelet certificate read-only, state read-wr
     '/var/lib/kubeha': 'DirectoryOrCreate',
   });
   assert.deepEqual(c.resources, KUBEHA_RESOURCES);
-  assert.deepEqual(c.resources.requests, { cpu: '25m', memory: '48Mi' });
-  assert.deepEqual(c.resources.limits, { memory: '96Mi' });
+  assert.deepEqual(c.resources.requests, { cpu: '25m', memory: '80Mi' });
+  assert.deepEqual(c.resources.limits, { memory: '256Mi' });
   assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
   assert.equal(c.securityContext.allowPrivilegeEscalation, false);
   // startup covers bindRetry (60s) before liveness may restart the container
