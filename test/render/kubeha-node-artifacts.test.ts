@@ -208,7 +208,7 @@ test('systemd-analyze verify accepts the unit as rendered, and rejects a broken 
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     'Restart=always',
-    'MemoryMax=96M',
+    'MemoryMax=256M',
     'StateDirectory=kubeha',
   ]) {
     assert.match(text, new RegExp(`^${line}$`, 'm'));
