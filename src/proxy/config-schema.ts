@@ -133,6 +133,16 @@ export const proxyConfigSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
   })
+  .superRefine((c, ctx) => {
+    // An endpoint list from an unverified server could send this node's API traffic anywhere.
+    if (c.discovery.kubernetesEndpoints && c.healthCheck.caFile === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['discovery', 'kubernetesEndpoints'],
+        message:
+          'needs healthCheck.caFile: discovery follows only an endpoint list from a verified API server',
+      });
+  })
   .describe('kubeha proxy configuration');
 
 /** The validated configuration, durations in milliseconds. */

@@ -19,7 +19,7 @@ import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { AdminServer } from './admin.js';
 import { mergeUpstreams } from './discovery.js';
 import { DiscoveryLoop } from './discovery-loop.js';
-import { readCheckTls } from './tls-files.js';
+import { readCheckTls, tlsChanges, TLS_REFRESH_MS, type CheckTlsFiles } from './tls-files.js';
 import { readiness, statusReport } from './daemon-report.js';
 
 /** What the data side reports to the control, for /metrics and /status. */
@@ -39,10 +39,16 @@ export interface ControlOptions {
   upstreamListChanged?: (list: string[]) => void;
 }
 
+const EMPTY: CheckTlsFiles = { tls: {}, missing: [] };
+
 export class ProxyControl {
   readonly pool: UpstreamPool;
   private cfg: ProxyConfig;
-  private tls: CheckTls = {};
+  private files: CheckTlsFiles = EMPTY;
+  private refreshTimer?: NodeJS.Timeout;
+  private get tls(): CheckTls {
+    return this.files.tls;
+  }
   private readonly checks: UpstreamChecks;
   private readonly discovery: DiscoveryLoop;
   private readonly metrics: ProxyMetrics;
@@ -94,9 +100,49 @@ export class ProxyControl {
 
   /** Reads the check TLS files and configures the pool (which starts the checks). */
   async start(): Promise<void> {
-    this.tls = await readCheckTls(this.cfg);
+    this.useFiles(await readCheckTls(this.cfg));
     this.pool.configure(this.upstreamList(), poolSettings(this.cfg));
     this.discovery.schedule(this.cfg.healthCheck.interval + this.cfg.healthCheck.edgeInterval);
+    this.refreshTimer = setInterval(() => void this.refreshFiles(), TLS_REFRESH_MS);
+    this.refreshTimer.unref();
+  }
+
+  /** Takes a new read of the TLS files, saying what is missing or changed. */
+  private useFiles(next: CheckTlsFiles): void {
+    const changed = tlsChanges(this.files, next).filter((k) => !next.missing.includes(k));
+    const appeared = this.files.missing.filter((k) => !next.missing.includes(k));
+    const gone = next.missing.filter((k) => !this.files.missing.includes(k));
+    const hc = this.cfg.healthCheck;
+    if (gone.length > 0)
+      this.opts.logger.warn(
+        { missing: gone },
+        `health checks go on without ${gone.map((k) => `${k} ${hc[k as 'caFile']}`).join(', ')}: not there (yet); ` +
+          (gone.includes('caFile') ? 'API servers are not verified and discovery waits; ' : '') +
+          'kubeha picks the file up when it appears',
+      );
+    else if (changed.length > 0 && this.files !== EMPTY)
+      this.opts.logger.info(
+        { changed, appeared },
+        `health-check TLS files changed (${changed.join(', ')}): now in use`,
+      );
+    this.files = next;
+  }
+
+  /** The kubelet rotates its client certificate; a new node gets its first one late. */
+  private async refreshFiles(): Promise<void> {
+    try {
+      const next = await readCheckTls(this.cfg);
+      if (
+        tlsChanges(this.files, next).length > 0 ||
+        next.missing.join() !== this.files.missing.join()
+      )
+        this.useFiles(next);
+    } catch (err) {
+      this.opts.logger.warn(
+        { error: (err as Error).message },
+        `keeping the health-check TLS files in use: ${(err as Error).message}`,
+      );
+    }
   }
 
   /** Binds the admin endpoint, waiting up to `bindRetry` for a taken address. */
@@ -136,15 +182,15 @@ export class ProxyControl {
   }
 
   /** The first half of a reload, which may fail: nothing has changed yet. */
-  prepare(cfg: ProxyConfig): Promise<CheckTls> {
+  prepare(cfg: ProxyConfig): Promise<CheckTlsFiles> {
     return readCheckTls(cfg);
   }
 
   /** The second half, which cannot fail. The admin address is kept. */
-  apply(cfg: ProxyConfig, tls: CheckTls): void {
+  apply(cfg: ProxyConfig, files: CheckTlsFiles): void {
     const checksChanged = JSON.stringify(cfg.healthCheck) !== JSON.stringify(this.cfg.healthCheck);
     this.cfg = cfg;
-    this.tls = tls;
+    this.useFiles(files);
     if (checksChanged) this.checks.reset();
     // Before configure: switching discovery off forgets what it found.
     this.discovery.schedule(cfg.healthCheck.interval);
@@ -188,6 +234,7 @@ export class ProxyControl {
 
   stop(): void {
     this.binding.abort();
+    clearInterval(this.refreshTimer);
     this.checks.stopAll();
     this.discovery.stop();
     this.pool.stop();

@@ -53,6 +53,11 @@ export class DiscoveryLoop {
       pool.upstreams.find((u) => !u.draining && u.health.health !== 'unhealthy');
     try {
       if (!source) throw new Error('no healthy upstream to ask');
+      // The CA file may be missing yet (a node before kubeadm join): wait for it.
+      if (this.deps.tls().ca === undefined)
+        throw new Error(
+          'waiting for healthCheck.caFile: an unverified endpoint list is not followed',
+        );
       const cfg = this.deps.config();
       const found = await fetchEndpoints(
         source,

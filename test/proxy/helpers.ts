@@ -1,5 +1,8 @@
 /** Test scaffolding: a lab cluster plus a proxy daemon in-process, on free loopback ports. */
 import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { ProxyDaemon } from '../../src/proxy/daemon.js';
@@ -62,13 +65,23 @@ export async function startRig(
       cb();
     },
   });
+  // Discovery trusts only a verified endpoint list: give it the lab's CA.
+  let caFile: string | undefined;
+  if ((overrides.discovery as { kubernetesEndpoints?: boolean } | undefined)?.kubernetesEndpoints) {
+    caFile = join(mkdtempSync(join(tmpdir(), 'kubeha-rig-')), 'ca.crt');
+    writeFileSync(caFile, lab.ca.cert);
+  }
   const cfg = validateConfig({
     listen: [`127.0.0.1:${port}`],
     upstreams,
     admin: `127.0.0.1:${adminPort}`,
     shutdownTimeout: '200ms',
     ...overrides,
-    healthCheck: { ...FAST_CHECKS, ...(overrides.healthCheck ?? {}) },
+    healthCheck: {
+      ...FAST_CHECKS,
+      ...(caFile ? { caFile } : {}),
+      ...(overrides.healthCheck ?? {}),
+    },
   } as Record<string, unknown>);
   const daemon = new ProxyDaemon(cfg, { logger: pino({ level: 'debug' }, sink), version: 'test' });
   try {

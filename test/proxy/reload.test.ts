@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { httpsGet, openWatch, waitFor } from '../lab/tls-client.js';
 import { validateConfig } from '../../src/proxy/config.js';
 import { KubehaError } from '../../src/shared/errors.js';
@@ -100,7 +101,8 @@ test('an invalid reload is rejected and the running configuration keeps serving'
         validateConfig({
           ...cfg,
           upstreams: [rig.upstreams[0]!],
-          healthCheck: { ...cfg.healthCheck, caFile: '/nonexistent/ca.crt' },
+          // a missing file is waited for; one that cannot be read is an error
+          healthCheck: { ...cfg.healthCheck, caFile: tmpdir() },
         }),
       ),
       (err: unknown) =>

@@ -227,7 +227,7 @@ test('systemd-analyze verify accepts the unit as rendered, and rejects a broken 
   assert.match(verify(bad).stderr, /Failed to parse protect system value/);
 });
 
-test('kubeha proxy --check-config accepts the rendered proxy.yaml; the files it names are read only at start', async () => {
+test('kubeha proxy --check-config accepts the rendered proxy.yaml; started before the CA and kubelet certificate exist, it checks without them and picks them up', async () => {
   // a cluster of lab API servers with anonymous auth off, as a hardened cluster
   const port = await freePort('127.0.10.71');
   const lab = await startLabCluster({
@@ -261,30 +261,50 @@ test('kubeha proxy --check-config accepts the rendered proxy.yaml; the files it 
     assert.equal(check.code, 0, check.err);
     assert.equal(JSON.parse(check.out).healthCheck.caFile, `${certDir}/ca.crt`);
     assert.ok(!existsSync(`${certDir}/ca.crt`), '--check-config passed without the CA on disk');
-    // starting for real reads them: a missing CA is a one-line error, exit 2
-    const start = kubeha('proxy', '--config', rendered);
-    assert.equal(start.code, 2);
-    assert.match(start.err, /^kubeha: healthCheck\.caFile: cannot read .*ca\.crt/);
-
-    // the files in place (the kubelet's PEM holds certificate and key): /readyz is 200
-    mkdirSync(certDir, { recursive: true });
-    writeFileSync(join(certDir, 'ca.crt'), lab.ca.cert);
+    // A node before kubeadm join has neither file: kubeha starts anyway (kubelet's
+    // TLS bootstrap goes through it), checks without them, and picks them up later.
     const pem = join(tmp, 'kubelet-client-current.pem');
-    writeFileSync(pem, lab.kubeletClient.cert + lab.kubeletClient.key, { mode: 0o600 });
     const local = join(tmp, 'proxy.yaml');
     writeFileSync(local, readFileSync(rendered, 'utf8').replaceAll(KUBELET_CLIENT_PEM, pem));
     running = spawn(process.execPath, [BIN, 'proxy', '--config', local], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let status = 0;
-    for (let i = 0; i < 100 && status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await fetch(`http://127.0.0.1:${admin}/readyz`).then(
-        (r) => r.status,
-        () => 0,
+    let log = '';
+    running.stdout!.setEncoding('utf8').on('data', (c: string) => (log += c));
+    type Status = { upstreams: { lastCheck?: { unauthorized: boolean } }[] };
+    const status = async (): Promise<Status | undefined> =>
+      fetch(`http://127.0.0.1:${admin}/status`).then(
+        (r) => r.json() as Promise<Status>,
+        () => undefined,
       );
-    }
-    assert.equal(status, 200, 'health checks pass with the CA and the kubelet certificate');
+    const until = async (cond: (s: Status) => boolean, ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end;) {
+        const st = await status();
+        if (st && cond(st)) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    const checked = (s: Status) => s.upstreams.every((u) => u.lastCheck !== undefined);
+    assert.ok(
+      await until((s) => checked(s) && s.upstreams.every((u) => u.lastCheck!.unauthorized), 10_000),
+      log,
+    );
+    assert.match(
+      log,
+      /health checks go on without caFile .*ca\.crt, certFile .*kubelet-client-current\.pem/,
+    );
+    assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200, '401 is alive');
+
+    // the files appear (the kubelet's PEM holds certificate and key): checks are authorized
+    mkdirSync(certDir, { recursive: true });
+    writeFileSync(join(certDir, 'ca.crt'), lab.ca.cert);
+    writeFileSync(pem, lab.kubeletClient.cert + lab.kubeletClient.key, { mode: 0o600 });
+    assert.ok(
+      await until((s) => s.upstreams.every((u) => u.lastCheck?.unauthorized === false), 15_000),
+      `picked up within the 10 s refresh:\n${log}`,
+    );
+    assert.match(log, /health-check TLS files changed \(caFile, certFile, keyFile\): now in use/);
   } finally {
     if (running && running.exitCode === null) {
       const exited = new Promise((r) => running!.once('exit', r));
