@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import { KubehaError } from '../shared/errors.js';
 import { loadAnsibleData, YamlLoadError } from './yaml-load.js';
+import { pythonSort } from './py-key.js';
 import type { AnsibleValue, VarMap, VarsFile } from './types.js';
 
 /**
@@ -12,6 +13,8 @@ import type { AnsibleValue, VarMap, VarsFile } from './types.js';
  * hidden files and `~` backups skipped, only no-extension/.yml/.yaml/.json).
  */
 const EXTENSIONS = ['.yml', '.yaml', '.json'];
+
+export { pythonSort };
 
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {
   try {
@@ -34,24 +37,6 @@ async function dirFiles(dir: string): Promise<string[]> {
     else if (k === 'file' && (ext === '' || EXTENSIONS.includes(ext))) out.push(full);
   }
   return out;
-}
-
-/**
- * Python sorts str by code point; JS's default comparison uses UTF-16 units, which
- * differs only when a surrogate pair meets a character in U+E000–U+FFFF.
- */
-export function pythonSort(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff)) {
-      return a.codePointAt(i)! - b.codePointAt(i)!;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** The entries of one group_vars/ or host_vars/ directory, read once. */
