@@ -1,8 +1,10 @@
-import { formatDiagnostic } from '../shared/diagnostics.js';
+import { DiagnosticBag, formatDiagnostic } from '../shared/diagnostics.js';
 import { KubehaError } from '../shared/errors.js';
 import {
   ANSIBLE_UNPARSED_DEFAULTS,
+  checkVarsFiles,
   graphInventory,
+  groupHosts,
   hostOutput,
   listInventoryJson,
   listInventoryYaml,
@@ -10,6 +12,7 @@ import {
   type Inventory,
   type Rendered,
   type UnparsedPolicy,
+  varsFilesUsed,
 } from '../inventory/index.js';
 import { applyKubesprayGroups, KUBESPRAY_GROUP_NAMES } from '../kubespray/dynamic-groups.js';
 
@@ -50,6 +53,26 @@ function unparsedPolicy(opts: InventoryOptions, env: NodeJS.ProcessEnv): Unparse
   };
 }
 
+/** The vars files ansible-inventory reads for this output: none for a plain --graph. */
+function varsFilesShown(inv: Inventory, opts: InventoryOptions) {
+  if (opts.host !== undefined)
+    return varsFilesUsed(inv, inv.hosts.has(opts.host) ? [opts.host] : [], []);
+  if (opts.graph !== undefined && opts.graph !== false) {
+    if (!opts.vars) return [];
+    const start = typeof opts.graph === 'string' ? opts.graph : 'all';
+    if (!inv.groups.has(start)) return [];
+    const groups = new Set<string>();
+    const walk = (g: string) => {
+      groups.add(g);
+      inv.groups.get(g)!.children.forEach(walk);
+    };
+    walk(start);
+    const hosts = [...groups].filter((g) => g !== 'all').flatMap((g) => inv.groups.get(g)!.hosts);
+    return varsFilesUsed(inv, hosts, groups);
+  }
+  return varsFilesUsed(inv, groupHosts(inv, 'all'), []);
+}
+
 export async function runInventory(opts: InventoryOptions): Promise<void> {
   const modes = [opts.list, opts.graph, opts.host].filter((x) => x !== undefined && x !== false);
   if (modes.length > 1) {
@@ -59,6 +82,7 @@ export async function runInventory(opts: InventoryOptions): Promise<void> {
     extraVars: opts.extraVars,
     extraGroupNames: opts.kubespray ? KUBESPRAY_GROUP_NAMES : [],
     unparsed: unparsedPolicy(opts, process.env),
+    deferVarsFiles: true,
   });
   let inv: Inventory = loaded.inventory;
   const diagnostics = [...loaded.diagnostics];
@@ -67,7 +91,13 @@ export async function runInventory(opts: InventoryOptions): Promise<void> {
     inv = ks.inventory;
     diagnostics.push(...ks.diagnostics);
   }
-  for (const d of diagnostics) process.stderr.write(`kubeha: ${formatDiagnostic(d)}\n`);
+  const bag = new DiagnosticBag();
+  try {
+    checkVarsFiles(varsFilesShown(inv, opts), bag);
+  } finally {
+    diagnostics.push(...bag.items);
+    for (const d of diagnostics) process.stderr.write(`kubeha: ${formatDiagnostic(d)}\n`);
+  }
 
   let out: Rendered;
   if (opts.graph !== undefined && opts.graph !== false) {

@@ -43,3 +43,4 @@ export {
 } from './ansible-output.js';
 export { pythonJson } from './python-json.js';
 export { dumpYaml } from './yaml-dump.js';
+export { checkVarsFiles, varsFilesUsed } from './vars-files.js';

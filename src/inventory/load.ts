@@ -1,15 +1,15 @@
 // Reads are synchronous on purpose: a CLI loading many small files in order gains
 // nothing from the event loop, and each await costs a turn of it.
 import { readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { KubehaError } from '../shared/errors.js';
 import { DiagnosticBag, type Diagnostic } from '../shared/diagnostics.js';
 import { emptyInventory, reconcile } from './builder.js';
 import { loadExtraVars } from './extra-vars.js';
 import { isHostList, parseFileSource, parseHostList } from './source-plugins.js';
-import { findVarsFiles, listVarsDir, pythonSort, readVarsFile } from './vars-files.js';
+import { loadVarsFiles, pythonSort } from './vars-files.js';
 import { warnDuplicateKeys } from './warnings.js';
-import type { Inventory, VarsFile } from './types.js';
+import type { Inventory } from './types.js';
 
 /**
  * What an inventory source that no plugin can parse does — Ansible's settings of
@@ -49,6 +49,12 @@ export interface LoadOptions {
   extraGroupNames?: string[];
   /** default: fail on any source that cannot be parsed (see UnparsedPolicy) */
   unparsed?: UnparsedPolicy;
+  /**
+   * Keep a broken vars file's error, and its duplicate-key warnings, in its VarsFile
+   * instead of failing the load: Ansible reads group_vars/host_vars only for what
+   * it shows, so `ansible-inventory --graph` never sees them (see checkVarsFiles).
+   */
+  deferVarsFiles?: boolean;
 }
 
 export interface LoadedInventory {
@@ -117,9 +123,11 @@ export async function loadInventory(
   } else if (ctx.policy.warnNoneParsed) {
     diags.warn('W_NO_INVENTORY', 'no inventory was parsed: the inventory is empty');
   }
-  await loadVarsFiles(inv, opts.extraGroupNames ?? []);
-  for (const files of [...inv.groupVarsFiles.values(), ...inv.hostVarsFiles.values()]) {
-    for (const f of files) warnDuplicateKeys(diags, f.path, f.duplicateKeys ?? []);
+  await loadVarsFiles(inv, opts.extraGroupNames ?? [], opts.deferVarsFiles === true);
+  if (!opts.deferVarsFiles) {
+    for (const files of [...inv.groupVarsFiles.values(), ...inv.hostVarsFiles.values()]) {
+      for (const f of files) warnDuplicateKeys(diags, f.path, f.duplicateKeys ?? []);
+    }
   }
   const extra = await loadExtraVars(opts.extraVars ?? []);
   inv.extraVars = extra.vars;
@@ -216,56 +224,4 @@ function unparsed(
   ctx.diags.warn('W_SOURCE_UNPARSED', `unable to parse ${shown} as an inventory source`, {
     file: shown,
   });
-}
-
-async function loadVarsFiles(inv: Inventory, extraGroups: string[]): Promise<void> {
-  const bases: string[] = [];
-  for (const src of inv.sources) {
-    // get_vars_from_inventory_sources: beside every -i source, parsed or not
-    let isDir = false;
-    try {
-      isDir = statSync(src).isDirectory();
-    } catch {
-      // a missing source still has a directory
-    }
-    const base = isDir ? src : dirname(src);
-    if (!bases.includes(base)) bases.push(base);
-  }
-  // Messages name files relative to the working directory, as the user typed them.
-  const shown = (p: string) =>
-    relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p);
-  const groupNames = new Set([...inv.groups.keys(), ...extraGroups]);
-  const cache = new Map<string, VarsFile>();
-  const read = async (path: string) => {
-    let f = cache.get(path);
-    if (!f) {
-      f = await readVarsFile(path, shown(path));
-      cache.set(path, f);
-    }
-    return f;
-  };
-  for (const [kind, names, target] of [
-    ['group_vars', groupNames, inv.groupVarsFiles],
-    ['host_vars', new Set(inv.hosts.keys()), inv.hostVarsFiles],
-  ] as const) {
-    for (const base of bases) {
-      const dir = join(base, kind);
-      let isDir = false;
-      try {
-        isDir = statSync(dir).isDirectory();
-      } catch {
-        continue;
-      }
-      if (!isDir) continue;
-      const entries = await listVarsDir(dir);
-      for (const name of names) {
-        if (name.startsWith('/')) continue;
-        for (const path of await findVarsFiles(dir, name, entries)) {
-          const list = target.get(name) ?? [];
-          list.push(await read(path));
-          target.set(name, list);
-        }
-      }
-    }
-  }
 }

@@ -6,6 +6,7 @@
  * `!vault` strings have their own classes (ansible-scalars.ts). Mapping keys that
  * are not ordinary strings are encoded (py-key.ts).
  */
+import type { KubehaError } from '../shared/errors.js';
 import type { AnsibleFloat } from './ansible-float.js';
 import type { AnsibleUnsafe, AnsibleVault, PyDate } from './ansible-scalars.js';
 
@@ -64,6 +65,8 @@ export interface VarsFile {
   lines: Record<string, number>;
   /** keys written twice (the last one counts, as in Ansible, which warns) */
   duplicateKeys?: { key: string; line: number; col: number }[];
+  /** why the file could not be read, when the load deferred it (LoadOptions.deferVarsFiles) */
+  error?: KubehaError;
 }
 
 export interface Inventory {

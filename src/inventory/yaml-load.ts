@@ -152,7 +152,25 @@ const jsonNull: ScalarTag = {
   resolve: () => null,
 };
 
-function parseWith(text: string, json: boolean): LoadedData {
+/**
+ * YAML 1.1 reads NEL (U+0085) as a line break (libyaml's READ_LINE makes it \n);
+ * the yaml package reads YAML 1.2, where it is an ordinary character. The break
+ * is given the line's indentation plus one, so a quoted or plain scalar goes on
+ * as a continuation line — folded to a space, as libyaml folds it.
+ */
+function nelAsLineBreak(text: string): string {
+  if (!text.includes('\u0085')) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const indent = ' '.repeat(line.length - line.trimStart().length + 1);
+      return line.replaceAll('\u0085', `\n${indent}`);
+    })
+    .join('\n');
+}
+
+function parseWith(source: string, json: boolean): LoadedData {
+  const text = json ? source : nelAsLineBreak(source);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     schema: 'failsafe',
