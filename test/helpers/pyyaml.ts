@@ -53,6 +53,13 @@ export interface NestedAgainstList {
   json: string;
 }
 
+/** A YAML text (`--host -y`) against the JSON of the same output (`--host`). */
+export interface YamlAgainstJson {
+  kind: 'json';
+  yaml: string;
+  json: string;
+}
+
 const COMPARE = String.raw`
 import datetime, json, math, sys, yaml
 Loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
@@ -130,6 +137,8 @@ for task in json.load(sys.stdin):
     try:
         if task['kind'] == 'yaml':
             out.append(same(yaml.load(task['a'], Loader=Loader), yaml.load(task['b'], Loader=Loader)))
+        elif task['kind'] == 'json':
+            out.append(same(as_json(yaml.load(task['yaml'], Loader=Loader)), plain_unsafe(json.loads(task['json']))))
         else:
             out.append(nested_vs_list(task['yaml'], task['json']))
     except Exception as e:
@@ -139,7 +148,7 @@ json.dump(out, sys.stdout)
 
 /** For each task, '' when the data are the same, else where they differ. */
 export async function compareWithPyYaml(
-  tasks: (SameYaml | NestedAgainstList)[],
+  tasks: (SameYaml | NestedAgainstList | YamlAgainstJson)[],
 ): Promise<string[]> {
   const exe = await pyyamlPython();
   if (!exe) throw new Error('no python3 with PyYAML');

@@ -111,7 +111,11 @@ export function ansibleWarnings(stderr: string, cwd: string): Set<string> {
 export function kubehaWarnings(stderr: string, cwd: string): Set<string> {
   const out = new Set<string>();
   for (const line of stderr.split('\n')) {
-    if (!line.startsWith('kubeha: ')) continue;
+    if (!line.trim()) continue;
+    if (!line.startsWith('kubeha: ')) {
+      out.add(`other:${line}`); // e.g. a warning of Node's own, which must never leak
+      continue;
+    }
     const text = line.slice('kubeha: '.length);
     if (!/(^|: )warning: /.test(text)) {
       out.add('fatal');
