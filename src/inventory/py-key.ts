@@ -95,14 +95,16 @@ function kindOf(k: string): KeyKind {
   return 'number';
 }
 
-const TYPE_NAME: Record<KeyKind, string> = {
-  str: 'str',
-  number: 'int',
-  NoneType: 'NoneType',
-  date: 'datetime.date',
-  naive: 'datetime.datetime',
-  aware: 'datetime.datetime',
-};
+/** The Python type name of a key, as TypeError messages give it. */
+function typeName(k: string): string {
+  const key = decodeKey(k);
+  if (typeof key === 'string') return 'str';
+  if (key === null) return 'NoneType';
+  if (typeof key === 'boolean') return 'bool';
+  if (typeof key === 'number') return 'int';
+  if (key instanceof AnsibleFloat) return 'float';
+  return key.time ? 'datetime.datetime' : 'datetime.date';
+}
 
 /**
  * `sorted(keys)` with Python's rules: strings by code point, numbers by value,
@@ -111,14 +113,13 @@ const TYPE_NAME: Record<KeyKind, string> = {
  */
 export function sortKeys(keys: string[]): string[] {
   if (keys.every(isPlainKey)) return keys.sort(pythonSort);
-  const kinds = new Set(keys.map(kindOf));
+  const kinds = new Map<KeyKind, string>();
+  for (const k of keys) if (!kinds.has(kindOf(k))) kinds.set(kindOf(k), k);
   if (kinds.size > 1 || (kinds.has('NoneType') && keys.length > 1)) {
-    const [a, b] = [...kinds];
-    throw new PyTypeError(
-      `'<' not supported between instances of '${TYPE_NAME[a!]}' and '${TYPE_NAME[b ?? a!]}'`,
-    );
+    const [a, b = a] = [...kinds.values()].map(typeName);
+    throw new PyTypeError(`'<' not supported between instances of '${a}' and '${b}'`);
   }
-  const kind = [...kinds][0]!;
+  const kind = [...kinds.keys()][0]!;
   if (kind === 'str')
     return keys.sort((a, b) => pythonSort(String(decodeKey(a)), String(decodeKey(b))));
   const value = (k: string): number =>

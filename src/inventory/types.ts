@@ -60,6 +60,8 @@ export interface Host {
 /** A vars file found under group_vars/ or host_vars/ beside an inventory source. */
 export interface VarsFile {
   path: string;
+  /** which inventory source's directory it sits in (0 = the first -i) */
+  source?: number;
   vars: VarMap;
   /** 1-based line of each top-level key, for messages */
   lines: Record<string, number>;

@@ -166,7 +166,7 @@ export async function loadVarsFiles(
     ['group_vars', groupNames, inv.groupVarsFiles],
     ['host_vars', new Set(inv.hosts.keys()), inv.hostVarsFiles],
   ] as const) {
-    for (const base of bases) {
+    for (const [source, base] of bases.entries()) {
       const dir = join(base, kind);
       let isDir = false;
       try {
@@ -180,7 +180,7 @@ export async function loadVarsFiles(
         if (name.startsWith('/')) continue;
         for (const path of await findVarsFiles(dir, name, entries)) {
           const list = target.get(name) ?? [];
-          list.push(await read(path));
+          list.push({ ...(await read(path)), source });
           target.set(name, list);
         }
       }
