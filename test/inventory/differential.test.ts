@@ -1,22 +1,17 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { haveAnsible, kubeha, mapLimit } from '../helpers/ansible.js';
 import {
-  ansibleInventory,
-  haveAnsible,
-  kubeha,
-  mapLimit,
-  REPO_ROOT,
-  type Ran,
-} from '../helpers/ansible.js';
-import {
-  compareWithPyYaml,
-  pyyamlPython,
-  type NestedAgainstList,
-  type SameYaml,
-} from '../helpers/pyyaml.js';
-import { ansibleWarnings, kubehaWarnings } from '../helpers/warnings.js';
+  FIXTURES,
+  problemsOf,
+  runCase,
+  warningsOf,
+  yamlProblems,
+  type Run,
+} from '../helpers/differential.js';
+import { pyyamlPython } from '../helpers/pyyaml.js';
 
 /**
  * Differential test: every inventory under test/fixtures/inventory is read by the
@@ -28,57 +23,14 @@ import { ansibleWarnings, kubehaWarnings } from '../helpers/warnings.js';
  * - the warnings on stderr, by content (test/helpers/warnings.ts);
  * - for `-y`, the data PyYAML reads from it; and kubeha's `--list -y` must carry
  *   the same inventory as its `--list`.
+ * The tests after the corpus one name each case of issue 14 and check that its
+ * fixtures really exercise it, on the same runs.
  *
  * A fixture's case.json may set: sources (default: the one inventory file there),
  * extraVars, graphs (more --graph groups), hosts (default: the first host Ansible
  * lists), env (for both tools, e.g. ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED) and
  * graphVars: false.
  */
-const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'inventory');
-
-interface CaseSpec {
-  sources?: string[];
-  extraVars?: string[];
-  graphs?: string[];
-  hosts?: string[];
-  env?: Record<string, string>;
-  graphVars?: boolean;
-}
-
-function caseSpec(dir: string): CaseSpec & { sources: string[] } {
-  const specFile = join(dir, 'case.json');
-  const spec: CaseSpec = existsSync(specFile) ? JSON.parse(readFileSync(specFile, 'utf8')) : {};
-  const guess = [
-    'inventory.ini',
-    'hosts.yml',
-    'hosts.yaml',
-    'inventory.yaml',
-    'inventory.yml',
-  ].find((f) => existsSync(join(dir, f)));
-  const sources = spec.sources ?? (guess ? [guess] : []);
-  assert.ok(sources.length > 0, `${dir}: no inventory source`);
-  return { ...spec, sources };
-}
-
-/** The hosts ansible-inventory --list shows, in its order. */
-function listedHosts(listJson: string): string[] {
-  // Python's json.dumps writes Infinity and NaN, which JSON.parse refuses
-  const text = listJson.replace(/-?\bInfinity\b|\bNaN\b/g, 'null');
-  const data = JSON.parse(text) as Record<string, { hosts?: string[] }>;
-  const hosts = new Set<string>();
-  for (const [name, entry] of Object.entries(data)) {
-    if (name !== '_meta') for (const h of entry.hosts ?? []) hosts.add(h);
-  }
-  return [...hosts];
-}
-
-interface Run {
-  what: string;
-  mode: string[];
-  ours: Ran;
-  theirs: Ran;
-}
-
 // DIFF_CASES=24,29 runs only the fixtures whose names start with those words (while developing)
 const only = process.env.DIFF_CASES?.split(',').filter(Boolean);
 const cases = readdirSync(FIXTURES)
@@ -89,104 +41,144 @@ test('the corpus has at least 20 inventories', () => {
   assert.ok(only || cases.length >= 20, `only ${cases.length} cases`);
 });
 
-async function runCase(name: string): Promise<Run[]> {
-  const dir = join(FIXTURES, name);
-  const spec = caseSpec(dir);
-  const env = spec.env ?? {};
-  const common = [
-    ...spec.sources.flatMap((s) => ['-i', s]),
-    ...(spec.extraVars ?? []).flatMap((e) => ['-e', e]),
-  ];
-  const runs: Run[] = [];
-  const run = async (mode: string[]) => {
-    const [ours, theirs] = await Promise.all([
-      kubeha(['inventory', ...common, ...mode], dir, env),
-      ansibleInventory([...common, ...mode], dir, env),
-    ]);
-    runs.push({ what: `${name} ${mode.join(' ')}`, mode, ours, theirs });
-    return theirs;
-  };
-  const list = await run(['--list']);
-  const hosts = spec.hosts ?? (list.code === 0 ? listedHosts(list.stdout).slice(0, 1) : []);
-  const modes = [
-    ['--list', '-y'],
-    ...['all', ...(spec.graphs ?? [])].map((g) => ['--graph', g]),
-    ...(spec.graphVars === false ? [] : [['--graph', 'all', '--vars']]),
-    ...hosts.flatMap((h) => [
-      ['--host', h],
-      ['--host', h, '-y'],
-    ]),
-  ];
-  for (const mode of modes) await run(mode);
-  return runs;
+let corpus: Promise<Run[]> | undefined;
+/** All fixtures through both tools, once for all the tests of this file. */
+const corpusRuns = () => (corpus ??= mapLimit(cases, 2, runCase).then((r) => r.flat()));
+
+async function needAnsible(t: TestContext): Promise<boolean> {
+  if (await haveAnsible()) return true;
+  console.error(
+    '\n!!! ansible-inventory is not installed: the differential test is SKIPPED (apt-get install ansible) !!!\n',
+  );
+  t.skip('ansible-inventory not installed');
+  return false;
 }
 
-function problemsOf(run: Run): string[] {
-  const { what, ours, theirs } = run;
-  const problems: string[] = [];
-  if ((ours.code === 0) !== (theirs.code === 0)) {
-    problems.push(
-      `${what}: exit ${ours.code} but ansible-inventory exits ${theirs.code}\n  kubeha: ${ours.stderr}\n  ansible: ${theirs.stderr}`,
-    );
-    return problems;
-  }
-  const cwd = join(FIXTURES, what.split(' ')[0]!);
-  const ourWarnings = kubehaWarnings(ours.stderr, cwd);
-  const theirWarnings = ansibleWarnings(theirs.stderr, cwd);
-  if (theirs.code !== 0) {
-    if (!ourWarnings.has('fatal') || !theirWarnings.has('fatal')) {
-      problems.push(
-        `${what}: both fail, but not both with an error:\n${ours.stderr}\n${theirs.stderr}`,
-      );
-    }
-    return problems;
-  }
-  if (theirs.stdout.length === 0)
-    problems.push(`${what}: ansible-inventory printed nothing: ${theirs.stderr}`);
-  if (ours.stdout !== theirs.stdout) {
-    problems.push(`${what}: stdout differs (kubeha stderr: ${ours.stderr})`);
-  }
-  const a = [...ourWarnings].sort();
-  const b = [...theirWarnings].sort();
-  if (JSON.stringify(a) !== JSON.stringify(b)) {
-    problems.push(
-      `${what}: warnings differ\n  kubeha:  ${a.join(' | ')}\n  ansible: ${b.join(' | ')}`,
-    );
-  }
-  return problems;
+/** The run of fixture `name` in `mode`, which must have agreed with Ansible. */
+async function agreed(name: string, mode: string): Promise<Run> {
+  const run = (await corpusRuns()).find((r) => r.what === `${name} ${mode}`);
+  assert.ok(run, `no run ${name} ${mode}`);
+  assert.deepEqual(problemsOf(run), []);
+  return run;
 }
 
 test('kubeha inventory matches ansible-inventory on every corpus inventory', async (t) => {
-  if (!(await haveAnsible())) {
-    console.error(
-      '\n!!! ansible-inventory is not installed: the differential test is SKIPPED (apt-get install ansible) !!!\n',
-    );
-    t.skip('ansible-inventory not installed');
-    return;
-  }
-  const runs = (await mapLimit(cases, 2, runCase)).flat();
+  if (!(await needAnsible(t))) return;
+  const runs = await corpusRuns();
   const problems = runs.flatMap(problemsOf);
   // stdout already matched byte for byte where it could; this proves the YAML also
   // reads back as the same data, and that kubeha's --list -y holds its --list.
-  if (await pyyamlPython()) {
-    const tasks: { what: string; task: SameYaml | NestedAgainstList }[] = [];
-    for (const r of runs) {
-      if (!r.mode.includes('-y') || r.ours.code !== 0 || r.theirs.code !== 0) continue;
-      tasks.push({ what: r.what, task: { kind: 'yaml', a: r.ours.stdout, b: r.theirs.stdout } });
-      const list = runs.find((x) => x.what === r.what.replace(/ -y$/, ''))!;
-      if (r.mode[0] === '--list' && list.ours.code === 0) {
-        tasks.push({
-          what: `${r.what} against --list`,
-          task: { kind: 'nested', yaml: r.ours.stdout, json: list.ours.stdout },
-        });
-      }
-    }
-    const results = await compareWithPyYaml(tasks.map((x) => x.task));
-    results.forEach((diff, i) => {
-      if (diff) problems.push(`${tasks[i]!.what}: as data: ${diff}`);
-    });
-    assert.ok(only || tasks.length > 40, `only ${tasks.length} YAML comparisons`);
-  }
+  const yaml = await yamlProblems(runs);
+  problems.push(...yaml.problems);
+  if (await pyyamlPython())
+    assert.ok(only || yaml.checked > 40, `only ${yaml.checked} YAML comparisons`);
   assert.ok(only || runs.length > 200, `only ${runs.length} runs`);
   assert.deepEqual(problems, []);
+});
+
+const fixture = (name: string) => cases.includes(name);
+
+test("item 1: --list -y is Ansible's nested inventory format", async (t) => {
+  if (!(await needAnsible(t)) || !fixture('15-kubespray-mycluster')) return;
+  for (const name of ['07-yaml-basic', '15-kubespray-mycluster']) {
+    const run = await agreed(name, '--list -y');
+    assert.match(run.theirs.stdout, /^all:\n {2}children:\n/);
+    assert.doesNotMatch(run.theirs.stdout, /_meta|hostvars/);
+  }
+});
+
+test('item 2: strings PyYAML would re-type are quoted; dates and shared values as PyYAML writes them', async (t) => {
+  if (!(await needAnsible(t)) || !fixture('24-yaml-roundtrip')) return;
+  const run = await agreed('24-yaml-roundtrip', '--list -y');
+  for (const line of [
+    "no_str: 'no'",
+    "on_str: 'on'",
+    "time_str: '12:30'",
+    "date_str: '2024-01-01'",
+    'rocket_str: "go \\U0001F680"',
+    'also_shared: &id',
+  ]) {
+    assert.ok(run.theirs.stdout.includes(line), `ansible-inventory's -y has ${line}`);
+  }
+  // real dates stay unquoted (shared by the hosts, so with an anchor)
+  assert.match(run.theirs.stdout, /real_date: (&id\d+ )?2024-01-01\n/);
+  assert.match(run.theirs.stdout, /real_datetime: (&id\d+ )?2024-01-02 03:04:05.500000\+01:00\n/);
+  const host = await agreed('24-yaml-roundtrip', '--host h1 -y');
+  assert.match(host.theirs.stdout, /^'': empty key$/m);
+  const yaml = await yamlProblems([run, host, await agreed('24-yaml-roundtrip', '--list')]);
+  assert.deepEqual(yaml.problems, []);
+});
+
+test("item 3: empty and unparsable sources follow Ansible's plugin order, warnings and settings", async (t) => {
+  if (!(await needAnsible(t)) || !fixture('38-dir-without-inventory')) return;
+  // an empty hosts.yml, and empty or comment-only files in a directory: parsed by the INI plugin
+  for (const name of ['25-empty-yaml', '26-dir-empty-extra']) {
+    const run = await agreed(name, '--list');
+    assert.equal(run.theirs.code, 0);
+    assert.deepEqual([...warningsOf(run).theirs], []);
+  }
+  // the planner reads that directory too
+  const plan = await kubeha(['plan', '-i', 'inv'], join(FIXTURES, '26-dir-empty-extra'));
+  assert.equal(plan.code, 0, plan.stderr);
+  // a source no plugin parses: warnings, the rest shown, exit 0 …
+  for (const [name, key] of [
+    ['33-unparsable-warn', 'unparsed:bad.ini'],
+    ['37-missing-source', 'unparsed:missing.ini'],
+    ['38-dir-without-inventory', 'unparsed:inv'],
+  ]) {
+    const run = await agreed(name!, '--list');
+    assert.equal(run.theirs.code, 0);
+    assert.ok(warningsOf(run).theirs.has(key!), `${name}: ${key}`);
+  }
+  // … unless inventory_any_unparsed_is_failed / inventory_unparsed_is_failed say otherwise
+  for (const name of ['34-any-unparsed-failed', '35-unparsed-failed']) {
+    const run = await agreed(name, '--list');
+    assert.notEqual(run.theirs.code, 0);
+    assert.notEqual(run.ours.code, 0);
+  }
+});
+
+test('item 4: an integer host name in YAML fails the source, leaving what was added', async (t) => {
+  if (!(await needAnsible(t)) || !fixture('28-partial-source')) return;
+  const alone = await agreed('27-yaml-int-host', '--list');
+  assert.ok(warningsOf(alone).theirs.has('failed:hosts.yml:yaml'));
+  assert.doesNotMatch(alone.theirs.stdout, /1234/);
+  const partial = await agreed('28-partial-source', '--list');
+  assert.ok(warningsOf(partial).theirs.has('unparsed:partial.yml'));
+  assert.match(partial.theirs.stdout, /"grp1"/);
+});
+
+test('item 5: integer and mixed mapping keys keep their type and their order', async (t) => {
+  if (!(await needAnsible(t)) || !fixture('31-int-var-name')) return;
+  const list = await agreed('29-mixed-keys', '--list');
+  assert.ok(warningsOf(list).theirs.has('json-sort'));
+  assert.match(list.theirs.stdout, /^\{\n {4}"all"/); // unsorted: "all" before "_meta"
+  const graph = await agreed('29-mixed-keys', '--graph all --vars');
+  assert.match(graph.theirs.stdout, /\{mixed = \{'a': 1, 0: 2\}\}/);
+  const yaml = await agreed('29-mixed-keys', '--list -y');
+  assert.match(yaml.theirs.stdout, /mixed:( &id\d+)?\n\s+a: 1\n\s+0: 2\n/);
+  // an integer variable name: --graph --vars cannot sort it, in either tool
+  assert.notEqual((await agreed('31-int-var-name', '--graph all --vars')).theirs.code, 0);
+  // a date as a key: JSON cannot hold it, YAML can
+  assert.notEqual((await agreed('30-date-keys', '--list')).theirs.code, 0);
+  assert.equal((await agreed('30-date-keys', '--list -y')).theirs.code, 0);
+});
+
+test("item 6: the warnings on stderr, and nothing of Node's own", async (t) => {
+  if (!(await needAnsible(t)) || !fixture('32-yaml-warnings')) return;
+  const run = await agreed('32-yaml-warnings', '--list');
+  const { ours } = warningsOf(run);
+  for (const key of [
+    'group-name-chars',
+    'dup-key:hosts.yml:dup',
+    'dup-key:hosts.yml:b',
+    'skip-key:kube_node:extra',
+    'skip-group:oops',
+  ]) {
+    assert.ok(ours.has(key), key);
+  }
+  const stray = (await corpusRuns()).flatMap((r) =>
+    r.ours.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('kubeha: ')),
+  );
+  assert.deepEqual(stray, []);
 });
