@@ -4,7 +4,10 @@ export function registerInventory(program: Command): void {
   program
     .command('inventory')
     .description('read a Kubespray (Ansible) inventory exactly as ansible-inventory does')
-    .requiredOption('-i, --inventory <source...>', 'inventory file or directory (repeatable)')
+    .requiredOption(
+      '-i, --inventory <source...>',
+      'inventory file, directory or host list "h1,h2" (repeatable)',
+    )
     .option('--list', 'print the inventory as ansible-inventory --list JSON (default)')
     .option('--graph [group]', 'print the group tree as ansible-inventory --graph')
     .option('--host <name>', "print one host's variables as ansible-inventory --host")
