@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 
 /**
  * Reading YAML back with PyYAML, as Ansible does (CSafeLoader when PyYAML has
@@ -132,25 +132,86 @@ def nested_vs_list(ytext, jtext):
             return 'group %s only in the YAML' % name
     return same(as_json(hostvars), plain_unsafe(meta), '_meta.hostvars')
 
-out = []
-for task in json.load(sys.stdin):
-    try:
-        if task['kind'] == 'yaml':
-            out.append(same(yaml.load(task['a'], Loader=Loader), yaml.load(task['b'], Loader=Loader)))
-        elif task['kind'] == 'json':
-            out.append(same(as_json(yaml.load(task['yaml'], Loader=Loader)), plain_unsafe(json.loads(task['json']))))
-        else:
-            out.append(nested_vs_list(task['yaml'], task['json']))
-    except Exception as e:
-        out.append('%s: %s' % (type(e).__name__, e))
-json.dump(out, sys.stdout)
+def run(tasks):
+    out = []
+    for task in tasks:
+        try:
+            if task['kind'] == 'yaml':
+                out.append(same(yaml.load(task['a'], Loader=Loader), yaml.load(task['b'], Loader=Loader)))
+            elif task['kind'] == 'json':
+                out.append(same(as_json(yaml.load(task['yaml'], Loader=Loader)), plain_unsafe(json.loads(task['json']))))
+            else:
+                out.append(nested_vs_list(task['yaml'], task['json']))
+        except Exception as e:
+            out.append('%s: %s' % (type(e).__name__, e))
+    return out
+
+# one JSON list of tasks per line in, one JSON list of answers per line out
+for line in sys.stdin:
+    sys.stdout.write(json.dumps(run(json.loads(line))) + '\n')
+    sys.stdout.flush()
 `;
 
+type Task = SameYaml | NestedAgainstList | YamlAgainstJson;
+
+/**
+ * One Python process answers every comparison of a test file (starting Python
+ * for each of a property's runs would cost more than the runs).
+ */
+class Session {
+  private readonly child: ChildProcess;
+  private buffered = '';
+  private readonly waiting: ((line: string) => void)[] = [];
+
+  constructor(exe: string) {
+    this.child = spawn(exe, ['-u', '-c', COMPARE], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => {
+      this.buffered += chunk;
+      let nl: number;
+      while ((nl = this.buffered.indexOf('\n')) >= 0) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    // held only while a question is open, so that the test process can end
+    this.hold(false);
+    (this.child.stdin as unknown as { unref?: () => void }).unref?.();
+  }
+
+  private hold(on: boolean): void {
+    const out = this.child.stdout as unknown as { ref?: () => void; unref?: () => void };
+    if (on) {
+      this.child.ref();
+      out.ref?.();
+    } else {
+      this.child.unref();
+      out.unref?.();
+    }
+  }
+
+  ask(tasks: Task[]): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`python exited (${code})`));
+      this.child.once('exit', onExit);
+      this.hold(true);
+      this.waiting.push((line) => {
+        this.child.off('exit', onExit);
+        if (this.waiting.length === 0) this.hold(false);
+        resolve(JSON.parse(line) as string[]);
+      });
+      this.child.stdin!.write(`${JSON.stringify(tasks)}\n`);
+    });
+  }
+}
+
+let session: Session | undefined;
+
 /** For each task, '' when the data are the same, else where they differ. */
-export async function compareWithPyYaml(
-  tasks: (SameYaml | NestedAgainstList | YamlAgainstJson)[],
-): Promise<string[]> {
+export async function compareWithPyYaml(tasks: Task[]): Promise<string[]> {
   const exe = await pyyamlPython();
   if (!exe) throw new Error('no python3 with PyYAML');
-  return JSON.parse(await runPython(exe, COMPARE, JSON.stringify(tasks))) as string[];
+  session ??= new Session(exe);
+  return session.ask(tasks);
 }

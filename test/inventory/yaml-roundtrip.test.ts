@@ -280,7 +280,7 @@ test('--list -y read back by PyYAML is the same inventory as --list (random inve
       checked++;
       assert.deepEqual(diffs, ['', ''], `--list -y:\n${yaml}\n--list:\n${json}`);
     }),
-    { numRuns: 150 },
+    { numRuns: 300 },
   );
-  assert.equal(checked >= 150, true);
+  assert.equal(checked >= 300, true);
 });
