@@ -151,11 +151,13 @@ function parseSource(ctx: Ctx, abs: string, shown: string): boolean {
   }
   let parsed = false;
   if (isDir) {
+    let skippedIni: string | undefined;
     for (const name of readdirSync(abs).sort(pythonSort)) {
       const shownChild = join(shown, name);
       if (IGNORED_NAMES.test(name)) continue;
       if (IGNORED_EXTS.some((e) => name.endsWith(e))) {
         if (name.endsWith('.ini')) {
+          skippedIni ??= shownChild;
           ctx.diags.warn(
             'W_DIR_INI_IGNORED',
             `${shownChild} is ignored: Ansible skips .ini files inside a directory inventory source`,
@@ -175,7 +177,12 @@ function parseSource(ctx: Ctx, abs: string, shown: string): boolean {
         new KubehaError(
           'E_SOURCE_EMPTY',
           'no file in this directory is an inventory Ansible can read',
-          { file: shown, hint: 'Ansible skips .ini files inside a directory source' },
+          {
+            file: shown,
+            hint: skippedIni
+              ? `Ansible skips .ini files inside a directory source: pass -i ${skippedIni}`
+              : 'give the inventory file itself',
+          },
         ),
       );
     return parsed;
