@@ -1,17 +1,18 @@
-import { stringify } from 'yaml';
-import { formatDiagnostic } from '../shared/diagnostics.js';
+import { DiagnosticBag, formatDiagnostic } from '../shared/diagnostics.js';
 import { KubehaError } from '../shared/errors.js';
 import {
-  AnsibleFloat,
+  ANSIBLE_UNPARSED_DEFAULTS,
+  checkVarsFiles,
   graphInventory,
-  hostVars,
-  listInventory,
+  groupHosts,
+  hostOutput,
   listInventoryJson,
+  listInventoryYaml,
   loadInventory,
-  publicVars,
-  pythonJson,
-  type AnsibleValue,
   type Inventory,
+  type Rendered,
+  type UnparsedPolicy,
+  varsFilesUsed,
 } from '../inventory/index.js';
 import { applyKubesprayGroups, KUBESPRAY_GROUP_NAMES } from '../kubespray/dynamic-groups.js';
 
@@ -24,6 +25,52 @@ export interface InventoryOptions {
   yaml?: boolean;
   vars?: boolean;
   kubespray?: boolean;
+  unparsedFailed?: boolean;
+  anyUnparsedFailed?: boolean;
+}
+
+/**
+ * ansible-inventory's settings for unparsable sources, from the same environment
+ * variables Ansible reads (a flag turns one on). kubeha does not read ansible.cfg.
+ */
+function unparsedPolicy(opts: InventoryOptions, env: NodeJS.ProcessEnv): UnparsedPolicy {
+  const flag = (name: string, fallback: boolean): boolean => {
+    const v = env[name]?.trim().toLowerCase();
+    if (v === undefined || v === '') return fallback;
+    return ['1', 'true', 'yes', 'on', 'y', 't'].includes(v);
+  };
+  return {
+    anyIsFailed:
+      opts.anyUnparsedFailed === true ||
+      flag('ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED', ANSIBLE_UNPARSED_DEFAULTS.anyIsFailed),
+    allIsFailed:
+      opts.unparsedFailed === true ||
+      flag('ANSIBLE_INVENTORY_UNPARSED_FAILED', ANSIBLE_UNPARSED_DEFAULTS.allIsFailed),
+    warnNoneParsed: flag(
+      'ANSIBLE_INVENTORY_UNPARSED_WARNING',
+      ANSIBLE_UNPARSED_DEFAULTS.warnNoneParsed,
+    ),
+  };
+}
+
+/** The vars files ansible-inventory reads for this output: none for a plain --graph. */
+function varsFilesShown(inv: Inventory, opts: InventoryOptions) {
+  if (opts.host !== undefined)
+    return varsFilesUsed(inv, inv.hosts.has(opts.host) ? [opts.host] : [], []);
+  if (opts.graph !== undefined && opts.graph !== false) {
+    if (!opts.vars) return [];
+    const start = typeof opts.graph === 'string' ? opts.graph : 'all';
+    if (!inv.groups.has(start)) return [];
+    const groups = new Set<string>();
+    const walk = (g: string) => {
+      groups.add(g);
+      inv.groups.get(g)!.children.forEach(walk);
+    };
+    walk(start);
+    const hosts = [...groups].filter((g) => g !== 'all').flatMap((g) => inv.groups.get(g)!.hosts);
+    return varsFilesUsed(inv, hosts, groups);
+  }
+  return varsFilesUsed(inv, groupHosts(inv, 'all'), []);
 }
 
 export async function runInventory(opts: InventoryOptions): Promise<void> {
@@ -34,6 +81,8 @@ export async function runInventory(opts: InventoryOptions): Promise<void> {
   const loaded = await loadInventory(opts.inventory, {
     extraVars: opts.extraVars,
     extraGroupNames: opts.kubespray ? KUBESPRAY_GROUP_NAMES : [],
+    unparsed: unparsedPolicy(opts, process.env),
+    deferVarsFiles: true,
   });
   let inv: Inventory = loaded.inventory;
   const diagnostics = [...loaded.diagnostics];
@@ -42,9 +91,15 @@ export async function runInventory(opts: InventoryOptions): Promise<void> {
     inv = ks.inventory;
     diagnostics.push(...ks.diagnostics);
   }
-  for (const d of diagnostics) process.stderr.write(`kubeha: ${formatDiagnostic(d)}\n`);
+  const bag = new DiagnosticBag();
+  try {
+    checkVarsFiles(varsFilesShown(inv, opts), bag);
+  } finally {
+    diagnostics.push(...bag.items);
+    for (const d of diagnostics) process.stderr.write(`kubeha: ${formatDiagnostic(d)}\n`);
+  }
 
-  let out: string;
+  let out: Rendered;
   if (opts.graph !== undefined && opts.graph !== false) {
     const start = typeof opts.graph === 'string' ? opts.graph : 'all';
     if (!inv.groups.has(start)) {
@@ -52,28 +107,15 @@ export async function runInventory(opts: InventoryOptions): Promise<void> {
         hint: 'give a group name',
       });
     }
-    out = graphInventory(inv, start, opts.vars === true);
+    out = { text: graphInventory(inv, start, opts.vars === true) };
   } else if (opts.host !== undefined) {
     if (!inv.hosts.has(opts.host)) {
       throw new KubehaError('E_USAGE', `--host: no host named "${opts.host}" in the inventory`);
     }
-    out = render(publicVars(hostVars(inv, opts.host)), opts.yaml === true);
+    out = hostOutput(inv, opts.host, opts.yaml === true);
   } else {
-    out = opts.yaml ? render(listInventory(inv), true) : listInventoryJson(inv);
+    out = opts.yaml ? { text: listInventoryYaml(inv) } : listInventoryJson(inv);
   }
-  process.stdout.write(`${out}\n`);
-}
-
-function render(value: AnsibleValue, yaml: boolean): string {
-  if (!yaml) return pythonJson(value);
-  return stringify(toPlain(value), { sortMapEntries: true }).trimEnd();
-}
-
-function toPlain(v: AnsibleValue): unknown {
-  if (v instanceof AnsibleFloat) return v.value;
-  if (Array.isArray(v)) return v.map(toPlain);
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toPlain(x)]));
-  }
-  return v;
+  if (out.warning) process.stderr.write(`kubeha: warning: ${out.warning}\n`);
+  process.stdout.write(`${out.text}\n`);
 }

@@ -1,12 +1,15 @@
-import { AnsibleFloat } from './ansible-float.js';
+import { KubehaError } from '../shared/errors.js';
+import { decodeKey, encodeKey, isPlainKey, PyTypeError, pythonSort, sortKeys } from './py-key.js';
+import { JsonEncoder, jsonString, RawJson } from './python-json.js';
+import { pythonStr } from './python-repr.js';
 import { groupHosts, hostVars, hostVarLayers } from './variables.js';
-import { pythonSort } from './vars-files.js';
+import { dumpYaml } from './yaml-dump.js';
 import type { AnsibleValue, Inventory, VarMap } from './types.js';
 
 /**
- * What `ansible-inventory` prints, to the byte: `--list` and `--host` go through
- * Python's json.dumps(sort_keys=True, indent=4, ensure_ascii=False), `--graph`
- * through InventoryCLI._graph_group.
+ * What `ansible-inventory` (cli/inventory.py, ansible-core 2.14) prints, to the
+ * byte: `--list` and `--host` through json.dumps (python-json.ts) or, with `-y`,
+ * through PyYAML (yaml-dump.ts); `--graph` through InventoryCLI._graph_group.
  */
 
 /** Variables ansible-inventory removes from its output (cli/inventory.py INTERNAL_VARS). */
@@ -38,84 +41,35 @@ export function publicVars(vars: VarMap): VarMap {
   return out;
 }
 
-/** Text already encoded at the right depth, spliced into pythonJson's output. */
-class RawJson {
-  constructor(readonly text: string) {}
+/** Output text and the warning Ansible prints beside it, if any. */
+export interface Rendered {
+  text: string;
+  warning?: string;
 }
-
-export function pythonJson(value: AnsibleValue, indent = 4): string {
-  return new JsonEncoder(indent).encode(value, 0);
-}
-
-const PADS: string[] = [];
-const pad4 = (n: number) => (PADS[n] ??= ' '.repeat(n * 4));
 
 /**
- * json.dumps(sort_keys=True, indent=N) at any depth. Group and file vars are
- * shared by many hosts: each shared object is encoded once per depth (memo).
+ * InventoryCLI.dump for JSON: sorted keys, or — when some mapping has keys Python
+ * cannot order (`{a: 1, 0: 2}`) — the whole document in dict order, with a warning.
  */
-class JsonEncoder {
-  private readonly memo = new WeakMap<object, Map<number, string>>();
-  private readonly pad: (n: number) => string;
-
-  constructor(indent = 4) {
-    const pads: string[] = [];
-    this.pad = indent === 4 ? pad4 : (n) => (pads[n] ??= ' '.repeat(n * indent));
-  }
-
-  encode(v: AnsibleValue, level: number): string {
-    if (v === null) return 'null';
-    if (typeof v === 'string') return jsonString(v);
-    if (v === true) return 'true';
-    if (v === false) return 'false';
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : pythonFloatLike(v);
-    if (v instanceof AnsibleFloat) return v.toString();
-    if (v instanceof RawJson) return v.text;
-    let byLevel = this.memo.get(v);
-    const hit = byLevel?.get(level);
-    if (hit !== undefined) return hit;
-    const inner = this.pad(level + 1);
-    const parts: string[] = [];
-    let out: string;
-    if (Array.isArray(v)) {
-      for (const x of v) parts.push(inner + this.encode(x, level + 1));
-      out = parts.length ? `[\n${parts.join(',\n')}\n${this.pad(level)}]` : '[]';
-    } else {
-      for (const k of Object.keys(v).sort(pythonSort)) {
-        parts.push(`${inner}${jsonString(k)}: ${this.encode(v[k]!, level + 1)}`);
-      }
-      out = parts.length ? `{\n${parts.join(',\n')}\n${this.pad(level)}}` : '{}';
+export function ansibleJson(value: AnsibleValue, sorted?: () => string): Rendered {
+  try {
+    return { text: sorted ? sorted() : new JsonEncoder(true).encode(value, 0) };
+  } catch (err) {
+    if (!(err instanceof PyTypeError)) throw err;
+    const warning = `Could not sort JSON output due to issues while sorting keys: ${err.message}`;
+    try {
+      return { text: new JsonEncoder(false).encode(value, 0), warning };
+    } catch (again) {
+      if (!(again instanceof PyTypeError)) throw again;
+      throw new KubehaError(
+        'E_JSON_OUTPUT',
+        `cannot write the inventory as JSON: ${again.message}`,
+        {
+          hint: 'ansible-inventory fails here too; use -y for YAML output',
+        },
+      );
     }
-    if (!byLevel) this.memo.set(v, (byLevel = new Map()));
-    byLevel.set(level, out);
-    return out;
   }
-}
-
-function pythonFloatLike(v: number): string {
-  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-}
-
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
-
-/** json.dumps with ensure_ascii=False: only `"`, `\` and control characters are escaped. */
-function jsonString(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 /** `ansible-inventory --list`: groups reachable from `all`, then `_meta.hostvars`. */
@@ -127,7 +81,7 @@ export function listInventory(inv: Inventory, withHostVars = true): Record<strin
     const entry: Record<string, AnsibleValue> = {};
     if (name !== 'all') entry.hosts = [...g.hosts];
     entry.children = [...g.children];
-    out[name] = entry;
+    out[encodeKey(name)] = entry;
     for (const c of g.children) {
       if (!seen.has(c)) {
         format(c);
@@ -138,43 +92,58 @@ export function listInventory(inv: Inventory, withHostVars = true): Record<strin
       const v = entry[k];
       if (Array.isArray(v) && v.length === 0) delete entry[k];
     }
-    if (Object.keys(entry).length === 0) delete out[name];
+    if (Object.keys(entry).length === 0) delete out[encodeKey(name)];
   };
   format('all');
   if (!withHostVars) return out;
   const hostvars: Record<string, AnsibleValue> = {};
   for (const h of groupHosts(inv, 'all')) {
     const vars = publicVars(hostVars(inv, h));
-    if (Object.keys(vars).length > 0) hostvars[h] = vars;
+    if (Object.keys(vars).length > 0) hostvars[encodeKey(h)] = vars;
   }
   out._meta = { hostvars };
   return out;
 }
 
+/** `ansible-inventory --list` as text (see listInventoryFast), with Ansible's fallback. */
+export function listInventoryJson(inv: Inventory): Rendered {
+  return ansibleJson(listInventory(inv), () => listInventoryFast(inv));
+}
+
 /**
- * `ansible-inventory --list` as text, fast: hosts with the same groups share the
- * group layers of their variables, so those are sorted and encoded once per group
- * set and merged with each host's own (few) variables.
+ * Sorted `--list` text, fast: hosts with the same groups share the group layers of
+ * their variables, so those are sorted and encoded once per group set and merged
+ * with each host's own (few) variables.
  */
-export function listInventoryJson(inv: Inventory): string {
+function listInventoryFast(inv: Inventory): string {
   const level = 3; // top → _meta → hostvars → host
   const indent = ' '.repeat((level + 1) * 4);
   const encoder = new JsonEncoder();
   const line = (vars: VarMap, k: string) =>
     `${indent}${jsonString(k)}: ${encoder.encode(vars[k]!, level + 1)}`;
-  const publicKeys = (vars: VarMap) =>
-    Object.keys(vars)
-      .filter((k) => !INTERNAL_VARS.has(k))
-      .sort(pythonSort);
-  const bases = new WeakMap<VarMap, BaseText>();
+  const publicKeys = (vars: VarMap) => Object.keys(vars).filter((k) => !INTERNAL_VARS.has(k));
+  const bases = new WeakMap<VarMap, BaseText | null>();
   const hostvars: Record<string, AnsibleValue> = {};
   for (const h of groupHosts(inv, 'all')) {
     const { base, own } = hostVarLayers(inv, h);
     let b = bases.get(base);
-    if (!b) bases.set(base, (b = baseText(publicKeys(base).map((k) => [k, line(base, k)]))));
+    if (b === undefined) {
+      const keys = publicKeys(base);
+      b = keys.every(isPlainKey)
+        ? baseText(keys.sort(pythonSort).map((k) => [k, line(base, k)]))
+        : null;
+      bases.set(base, b);
+    }
+    const ownKeys = publicKeys(own);
+    if (b === null || !ownKeys.every(isPlainKey)) {
+      // keys that are not plain strings: the general encoder sorts (or raises) as Python does
+      const vars = publicVars({ ...base, ...own });
+      if (Object.keys(vars).length) hostvars[encodeKey(h)] = vars;
+      continue;
+    }
     const parts: string[] = [];
     let pos = 0;
-    for (const k of publicKeys(own)) {
+    for (const k of ownKeys.sort(pythonSort)) {
       const idx = lowerBound(b.keys, k);
       if (idx > pos) parts.push(b.segment(pos, idx));
       parts.push(line(own, k));
@@ -183,7 +152,7 @@ export function listInventoryJson(inv: Inventory): string {
     if (pos < b.keys.length) parts.push(b.segment(pos, b.keys.length));
     if (parts.length) {
       const text = `{\n${parts.join(',\n')}\n${' '.repeat(level * 4)}}`;
-      hostvars[h] = new RawJson(text) as unknown as AnsibleValue;
+      hostvars[encodeKey(h)] = new RawJson(text) as unknown as AnsibleValue;
     }
   }
   const top = listInventory(inv, false);
@@ -223,13 +192,68 @@ function lowerBound(keys: string[], k: string): number {
   return lo;
 }
 
+/** `ansible-inventory --host NAME`: the host's variables, JSON or (`-y`) YAML. */
+export function hostOutput(inv: Inventory, host: string, yaml: boolean): Rendered {
+  const vars = publicVars(hostVars(inv, host));
+  return yaml ? { text: dumpYaml(vars).trimEnd() } : ansibleJson(vars);
+}
+
+/**
+ * `ansible-inventory --list -y` (InventoryCLI.yaml_inventory, 2.14): the nested
+ * inventory format, `all: children: GROUP: hosts: HOST: {vars}`, readable again as
+ * an inventory. A group is written under every parent; a host's variables appear
+ * the first time the walk (children first, in inventory order) meets the host,
+ * `{}` after that.
+ */
+export function yamlInventory(inv: Inventory): Record<string, AnsibleValue> {
+  const seen = new Set<string>();
+  const format = (name: string): Record<string, AnsibleValue> => {
+    const g = inv.groups.get(name)!;
+    const children: Record<string, AnsibleValue> = {};
+    for (const c of g.children) if (c !== 'all') Object.assign(children, format(c));
+    const hosts: Record<string, AnsibleValue> = {};
+    if (name !== 'all') {
+      for (const h of g.hosts) {
+        let vars: VarMap = {};
+        if (!seen.has(h)) {
+          seen.add(h);
+          vars = publicVars(hostVars(inv, h));
+        }
+        hosts[encodeKey(h)] = vars;
+      }
+    }
+    const entry: Record<string, AnsibleValue> = {};
+    if (Object.keys(children).length) entry.children = children;
+    if (Object.keys(hosts).length) entry.hosts = hosts;
+    return { [encodeKey(name)]: entry };
+  };
+  return format('all');
+}
+
+export function listInventoryYaml(inv: Inventory): string {
+  return dumpYaml(yamlInventory(inv)).trimEnd();
+}
+
 /** `ansible-inventory --graph [group] [--vars]`. */
 export function graphInventory(inv: Inventory, start = 'all', showVars = false): string {
   const lines: string[] = [];
   const name = (text: string, depth: number) => (depth ? `${'  |'.repeat(depth)}--${text}` : text);
-  const showVarLines = (vars: VarMap, depth: number) => {
-    for (const k of Object.keys(vars).sort(pythonSort)) {
-      lines.push(name(`{${k} = ${pythonRepr(vars[k]!)}}`, depth));
+  const showVarLines = (vars: VarMap, depth: number, owner: string) => {
+    let keys: string[];
+    try {
+      keys = sortKeys(Object.keys(vars));
+    } catch (err) {
+      if (!(err instanceof PyTypeError)) throw err;
+      throw new KubehaError(
+        'E_GRAPH_VARS',
+        `cannot sort the variable names of ${owner}: ${err.message}`,
+        {
+          hint: 'ansible-inventory --graph --vars fails here too',
+        },
+      );
+    }
+    for (const k of keys) {
+      lines.push(name(`{${pythonStr(decodeKey(k))} = ${pythonStr(vars[k]!)}}`, depth));
     }
   };
   const walk = (g: string, depth: number) => {
@@ -239,10 +263,10 @@ export function graphInventory(inv: Inventory, start = 'all', showVars = false):
     if (g !== 'all') {
       for (const h of group.hosts) {
         lines.push(name(h, depth + 1));
-        if (showVars) showVarLines(publicVars(hostVars(inv, h)), depth + 2);
+        if (showVars) showVarLines(publicVars(hostVars(inv, h)), depth + 2, h);
       }
     }
-    if (showVars) showVarLines(groupVarsForGraph(inv, g), depth + 1);
+    if (showVars) showVarLines(groupVarsForGraph(inv, g), depth + 1, g);
   };
   walk(start, 0);
   return lines.join('\n');
@@ -255,33 +279,4 @@ function groupVarsForGraph(inv: Inventory, g: string): VarMap {
   const prio = inv.groupPriority.get(g);
   if (prio !== undefined && prio !== 1) out.ansible_group_priority = prio;
   return publicVars(out);
-}
-
-/** Python's str() of a value, as `--graph --vars` prints `{name = value}`. */
-export function pythonRepr(v: AnsibleValue, nested = false): string {
-  if (v === null) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return String(v);
-  if (v instanceof AnsibleFloat)
-    return v.toString().replace('Infinity', 'inf').replace('NaN', 'nan');
-  if (typeof v === 'string') return nested ? pyStrRepr(v) : v;
-  if (Array.isArray(v)) return `[${v.map((x) => pythonRepr(x, true)).join(', ')}]`;
-  return `{${Object.entries(v)
-    .map(([k, x]) => `${pyStrRepr(k)}: ${pythonRepr(x, true)}`)
-    .join(', ')}}`;
-}
-
-function pyStrRepr(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = '';
-  for (const ch of s) {
-    if (ch === '\\') out += '\\\\';
-    else if (ch === q) out += `\\${q}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else out += ch;
-  }
-  return q + out + q;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { KubehaError } from '../shared/errors.js';
 import { loadAnsibleData, YamlLoadError } from './yaml-load.js';
+import { varKey } from './py-key.js';
 import type { AnsibleValue, VarMap, VarOrigin } from './types.js';
 
 /**
@@ -39,7 +40,7 @@ export async function loadExtraVars(
     } else {
       data = parseKeyValues(arg);
     }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    if (typeof data !== 'object' || data === null || data.constructor !== Object) {
       throw new KubehaError(
         'E_EXTRA_VARS',
         `extra vars '${arg}' could not be made into a mapping`,
@@ -76,7 +77,7 @@ export function parseKeyValues(text: string): VarMap {
   const raw: string[] = [];
   for (const token of splitArgs(text)) {
     const m = /^([^=\s]+)=(.*)$/s.exec(token);
-    if (m) out[m[1]!] = unquote(m[2]!);
+    if (m) out[varKey(m[1]!)] = unquote(m[2]!);
     else raw.push(token);
   }
   if (raw.length) out._raw_params = raw.join(' ');

@@ -12,7 +12,15 @@ export type {
   VarsFile,
 } from './types.js';
 export { AnsibleFloat } from './ansible-float.js';
-export { loadInventory, type LoadOptions, type LoadedInventory } from './load.js';
+export { AnsibleUnsafe, AnsibleVault, PyDate } from './ansible-scalars.js';
+export { decodeKey, encodeKey, type PyKey } from './py-key.js';
+export {
+  loadInventory,
+  ANSIBLE_UNPARSED_DEFAULTS,
+  type LoadOptions,
+  type LoadedInventory,
+  type UnparsedPolicy,
+} from './load.js';
 export {
   hostVars,
   hostVarsWithOrigin,
@@ -24,9 +32,15 @@ export {
 } from './variables.js';
 export { addChild, addGroup, addHost, ancestors, hostAllGroups } from './builder.js';
 export {
+  graphInventory,
+  hostOutput,
   listInventory,
   listInventoryJson,
-  graphInventory,
-  pythonJson,
+  listInventoryYaml,
   publicVars,
+  yamlInventory,
+  type Rendered,
 } from './ansible-output.js';
+export { pythonJson } from './python-json.js';
+export { dumpYaml } from './yaml-dump.js';
+export { checkVarsFiles, varsFilesUsed } from './vars-files.js';

@@ -4,6 +4,8 @@ import { addChild, addGroup, addHost, InventoryBuildError, setVar } from './buil
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import { parsePythonLiteral } from './python-literal.js';
 import { shlexSplit, ShlexError } from './shlex.js';
+import { varKey } from './py-key.js';
+import { warnInvalidGroupName } from './warnings.js';
 import type { Inventory, VarOrigin } from './types.js';
 
 /**
@@ -14,8 +16,6 @@ import type { Inventory, VarOrigin } from './types.js';
  */
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;
 const GROUP_NAME = /^([^:\]\s]+)\s*(?:#.*)?$/;
-/** Ansible's INVALID_VARIABLE_NAMES: group names with these only draw a warning. */
-const INVALID_GROUP_CHARS = /^[\d\W]|[^\w]/u;
 
 interface Pending {
   line: number;
@@ -29,7 +29,6 @@ export function parseIni(inv: Inventory, file: string, text: string, diags: Diag
   const pending = new Map<string, Pending>();
   let group = 'ungrouped';
   let state: 'hosts' | 'children' | 'vars' = 'hosts';
-  let warnedNames = false;
 
   const fail = (lineNo: number, message: string, col = 1, hint?: string): never => {
     throw new KubehaError('E_INI_SYNTAX', message, { file, line: lineNo, col, hint });
@@ -55,15 +54,7 @@ export function parseIni(inv: Inventory, file: string, text: string, diags: Diag
         );
       }
       state = tag as typeof state;
-      if (!warnedNames && INVALID_GROUP_CHARS.test(group)) {
-        warnedNames = true;
-        diags.warn(
-          'W_GROUP_NAME',
-          'Invalid characters were found in group names but not replaced',
-          { file, line: lineNo, col },
-          `"${group}": Ansible accepts it, but only letters, digits and _ are safe`,
-        );
-      }
+      warnInvalidGroupName(diags, group, { file, line: lineNo, col });
       if (!inv.groups.has(group)) {
         if (state === 'vars' && !pending.has(group)) {
           pending.set(group, { line: lineNo, state: 'vars', name: group, parents: [] });
@@ -142,7 +133,7 @@ export function parseIni(inv: Inventory, file: string, text: string, diags: Diag
             rawLine.indexOf(t) + 1,
           );
         }
-        vars.push([t.slice(0, eq), parsePythonLiteral(t.slice(eq + 1))]);
+        vars.push([varKey(t.slice(0, eq)), parsePythonLiteral(t.slice(eq + 1))]);
       }
       for (const name of expanded.hosts) {
         const h = addHost(inv, name, group, expanded.port, origin);
@@ -156,7 +147,7 @@ export function parseIni(inv: Inventory, file: string, text: string, diags: Diag
       if (key === 'ansible_group_priority') {
         inv.groupPriority.set(group, Math.trunc(Number(value)));
       } else {
-        setVar(inv.groups.get(group)!, key, value, origin);
+        setVar(inv.groups.get(group)!, varKey(key), value, origin);
       }
     } else {
       const gm = GROUP_NAME.exec(line);

@@ -1,11 +1,14 @@
 import { AnsibleFloat } from './ansible-float.js';
+import { PyTuple } from './ansible-scalars.js';
+import { encodeKey, existingKey, type PyKey } from './py-key.js';
 import type { AnsibleValue } from './types.js';
 
 /**
  * Python's `ast.literal_eval`, for the values Ansible's INI plugin passes through
  * it (plugins/inventory/ini.py `_parse_value`): numbers, strings, True/False/None,
  * lists, tuples, dicts and sets. Anything it cannot evaluate stays the original
- * string, as Ansible does when literal_eval raises. Tuples and sets become lists
+ * string, as Ansible does when literal_eval raises. Tuples are PyTuple (lists but for
+ * repr), sets become lists
  * (that is how they reach JSON); complex numbers and bytes are left as strings.
  */
 export function parsePythonLiteral(text: string): AnsibleValue {
@@ -222,7 +225,7 @@ class LiteralParser {
     this.skipSpace();
     if (this.peek() === ')') {
       this.i++;
-      return [];
+      return new PyTuple<AnsibleValue>();
     }
     const first = this.value();
     this.skipSpace();
@@ -232,7 +235,7 @@ class LiteralParser {
     }
     if (this.peek() !== ',') return fail();
     this.i++;
-    return [first, ...this.items(')')];
+    return PyTuple.from([first, ...this.items(')')]) as PyTuple<AnsibleValue>;
   }
 
   private dictOrSet(): AnsibleValue {
@@ -254,7 +257,8 @@ class LiteralParser {
     for (;;) {
       this.i++; // ':'
       this.skipSpace();
-      out[dictKey(key)] = this.value();
+      const k = encodeKey(dictKey(key));
+      out[existingKey(out, k) ?? k] = this.value();
       this.skipSpace();
       if (this.peek() === ',') {
         this.i++;
@@ -271,12 +275,10 @@ class LiteralParser {
   }
 }
 
-/** JSON object keys are strings; Python's json.dumps writes int/bool/None keys like this. */
-function dictKey(k: AnsibleValue): string {
-  if (typeof k === 'string') return k;
-  if (k === true) return 'true';
-  if (k === false) return 'false';
-  if (k === null) return 'null';
-  if (typeof k === 'number' || k instanceof AnsibleFloat) return String(k);
+/** A dict key keeps its type (py-key.ts); lists and dicts cannot be keys. */
+function dictKey(k: AnsibleValue): PyKey {
+  if (typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean' || k === null)
+    return k;
+  if (k instanceof AnsibleFloat) return k;
   return fail();
 }

@@ -2,19 +2,27 @@
  * The typed inventory: what Ansible's inventory manager holds after reading the
  * sources, before any variable is templated. Values are "raw" exactly as
  * `ansible-inventory --list` shows them. Integers are numbers; Python floats are
- * AnsibleFloat so that `1.0` and `1` stay apart.
+ * AnsibleFloat so that `1.0` and `1` stay apart; YAML timestamps, `!unsafe` and
+ * `!vault` strings have their own classes (ansible-scalars.ts). Mapping keys that
+ * are not ordinary strings are encoded (py-key.ts).
  */
+import type { KubehaError } from '../shared/errors.js';
 import type { AnsibleFloat } from './ansible-float.js';
+import type { AnsibleUnsafe, AnsibleVault, PyDate } from './ansible-scalars.js';
 
 export type AnsibleValue =
   | string
   | number
   | AnsibleFloat
+  | PyDate
+  | AnsibleUnsafe
+  | AnsibleVault
   | boolean
   | null
   | AnsibleValue[]
   | { [key: string]: AnsibleValue };
 
+/** Variables by (encoded, see py-key.ts) name, in the order Python's dict would hold them. */
 export type VarMap = Record<string, AnsibleValue>;
 
 /** Where one variable's value came from, for messages that name a file. */
@@ -52,11 +60,15 @@ export interface Host {
 /** A vars file found under group_vars/ or host_vars/ beside an inventory source. */
 export interface VarsFile {
   path: string;
+  /** which inventory source's directory it sits in (0 = the first -i) */
+  source?: number;
   vars: VarMap;
   /** 1-based line of each top-level key, for messages */
   lines: Record<string, number>;
   /** keys written twice (the last one counts, as in Ansible, which warns) */
   duplicateKeys?: { key: string; line: number; col: number }[];
+  /** why the file could not be read, when the load deferred it (LoadOptions.deferVarsFiles) */
+  error?: KubehaError;
 }
 
 export interface Inventory {

@@ -6,7 +6,7 @@ import { pythonSort } from './vars-files.js';
  * A host's variables with Ansible's precedence (VariableManager.get_vars with the
  * default VARIABLE_PRECEDENCE), lowest first:
  *   1. `all` inline vars            2. other groups' inline vars
- *   3. group_vars/all files         4. other groups' group_vars files
+ *   3. group_vars/all files         4. other groups' group_vars files (per -i source)
  *   5. host inline vars             6. host_vars files        7. -e extra vars
  * Groups are ordered by (depth, ansible_group_priority, name), so a child group
  * beats its parent and, surprisingly, group_vars/all beats any group's inline vars.
@@ -72,15 +72,21 @@ function groupLayers(inv: Inventory, host: string, direct: string[]): Map<string
     const g = inv.groups.get(name)!;
     set(g.vars, (k) => g.varOrigins[k] ?? { file: '?', layer: `group ${name} (inventory)` });
   };
-  const files = (name: string) => {
+  const files = (name: string, source?: number) => {
     for (const f of inv.groupVarsFiles.get(name) ?? []) {
+      if (source !== undefined && (f.source ?? 0) !== source) continue;
       set(f.vars, (k) => ({ file: f.path, line: f.lines[k], layer: `group_vars/${name}` }));
     }
   };
   inline('all');
   groups.forEach(inline);
   files('all');
-  groups.forEach(files);
+  // get_vars_from_inventory_sources: source by source, and in each the groups in order —
+  // so a later source's group_vars/parent beats an earlier source's group_vars/child.
+  const sources = new Set<number>();
+  for (const g of groups)
+    for (const f of inv.groupVarsFiles.get(g) ?? []) sources.add(f.source ?? 0);
+  for (const source of [...sources].sort((a, b) => a - b)) groups.forEach((g) => files(g, source));
   layers.set(key, base);
   return base;
 }

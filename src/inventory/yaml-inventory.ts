@@ -1,21 +1,23 @@
 import { KubehaError } from '../shared/errors.js';
 import type { DiagnosticBag } from '../shared/diagnostics.js';
-import { AnsibleFloat } from './ansible-float.js';
+import { PyDate } from './ansible-scalars.js';
 import { addChild, addGroup, addHost, InventoryBuildError, setVar } from './builder.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
+import { decodeKey, encodeKey, type PyKey } from './py-key.js';
+import { pythonStr } from './python-repr.js';
+import { isMapping, isTruthy } from './python-truth.js';
+import { warnInvalidGroupName } from './warnings.js';
 import type { AnsibleValue, Inventory, VarOrigin } from './types.js';
 
 /**
- * Ansible's YAML inventory format (plugins/inventory/yaml.py): top-level keys are
- * groups (usually just `all`); each group may have `vars`, `children` and `hosts`
- * mappings, processed in the order written; a host or group with a null value is
- * simply declared. Keys that are not mappings are skipped with a warning.
+ * Ansible's YAML inventory format (plugins/inventory/yaml.py _parse_group): the
+ * top-level keys are groups (usually just `all`); each group may have `vars`,
+ * `children` and `hosts` mappings, processed in the order written; a host or group
+ * with a null value is simply declared. Keys that are not mappings are skipped with
+ * a warning. Group and host names must be strings: `1234:` under `hosts:` fails the
+ * whole source ("Host pattern 1234 must be a string"), as does a non-string group.
+ * What was added before a failure stays (source-plugins.ts).
  */
-type Obj = { [k: string]: AnsibleValue };
-
-const isMapping = (v: AnsibleValue | undefined): v is Obj =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof AnsibleFloat);
-
 export function parseYamlInventory(
   inv: Inventory,
   file: string,
@@ -28,26 +30,11 @@ export function parseYamlInventory(
     throw new KubehaError(
       'E_YAML_INVENTORY',
       'YAML inventory has invalid structure, it should be a mapping of groups',
-      {
-        file,
-        line: 1,
-        col: 1,
-      },
-    );
-  }
-  if (data.plugin) {
-    throw new KubehaError(
-      'E_YAML_INVENTORY',
-      'this is an inventory plugin configuration, not a YAML inventory',
-      {
-        file,
-        line: keyLines.plugin ?? 1,
-        hint: 'kubeha reads static INI and YAML inventories only',
-      },
+      { file, line: 1, col: 1 },
     );
   }
   const origin: VarOrigin = { file, layer: 'inventory' };
-  // The line of the deepest key of `path` that the document has.
+  // The line of the deepest key of `path` (encoded keys) that the document has.
   const lineOf = (path: string[]): number | undefined => {
     for (let n = path.length; n > 0; n--) {
       const l = pathLines.get(path.slice(0, n).join('\0'));
@@ -59,19 +46,36 @@ export function parseYamlInventory(
     throw new KubehaError('E_YAML_INVENTORY', message, { file, line: lineOf(path) });
   };
 
-  const parseGroup = (name: string, body: AnsibleValue, at: string[]): string => {
-    if (!isMapping(body) && body !== null) {
-      diags.warn('W_YAML_GROUP', `skipping '${name}' as this is not a valid group definition`, {
-        file,
-        line: lineOf(at),
-      });
-      return name;
+  // InventoryData.add_group: a name must be a non-empty string
+  const groupName = (name: PyKey, at: string[]): string => {
+    if (typeof name !== 'string' || name === '') {
+      const why = isTruthy(name)
+        ? `Invalid group name supplied, expected a string but got ${pyClass(name)} for ${pythonStr(name)}`
+        : `Invalid empty/false group name provided: ${pythonStr(name)}`;
+      return fail(`Unable to add group ${pythonStr(name)}: ${why}`, at);
     }
+    if (!inv.groups.has(name)) warnInvalidGroupName(diags, name, { file, line: lineOf(at) });
     addGroup(inv, name);
+    return name;
+  };
+
+  const parseGroup = (key: PyKey, body: AnsibleValue, at: string[]): PyKey => {
+    if (!isMapping(body) && body !== null) {
+      diags.warn(
+        'W_YAML_GROUP',
+        `skipping '${pythonStr(key)}' as this is not a valid group definition`,
+        {
+          file,
+          line: lineOf(at),
+        },
+      );
+      return key;
+    }
+    const name = groupName(key, at);
     if (body === null) return name;
     for (const section of ['vars', 'children', 'hosts']) {
       const v = body[section];
-      if (typeof v === 'string') body[section] = { [v]: null };
+      if (typeof v === 'string') body[section] = { [encodeKey(v)]: null };
       else if (v !== undefined && v !== null && !isMapping(v)) {
         fail(`invalid "${section}" entry for "${name}" group, requires a mapping`, [
           ...at,
@@ -84,11 +88,8 @@ export function parseYamlInventory(
       if (!isMapping(value)) {
         diags.warn(
           'W_YAML_KEY',
-          `skipping key (${key}) in group (${name}) as it is not a mapping`,
-          {
-            file,
-            line: lineOf([...at, key]),
-          },
+          `skipping key (${pythonStr(decodeKey(key))}) in group (${name}) as it is not a mapping`,
+          { file, line: lineOf([...at, key]) },
         );
         continue;
       }
@@ -99,44 +100,23 @@ export function parseYamlInventory(
         }
       } else if (key === 'children') {
         for (const [child, childBody] of Object.entries(value)) {
-          const sub = parseGroup(child, childBody, [...at, 'children', child]);
+          const where = [...at, 'children', child];
+          const sub = parseGroup(decodeKey(child), childBody, where);
           try {
-            addChild(inv, name, sub);
+            addChild(inv, name, String(sub));
           } catch (err) {
-            if (err instanceof InventoryBuildError) fail(err.message, [...at, 'children', child]);
+            if (err instanceof InventoryBuildError) fail(err.message, where);
             throw err;
           }
         }
       } else if (key === 'hosts') {
-        for (const [pattern, hostBody] of Object.entries(value)) {
-          let expanded: { hosts: string[]; port?: number };
-          try {
-            expanded = expandHostPattern(pattern);
-          } catch (err) {
-            if (err instanceof HostPatternError)
-              return fail(`invalid host pattern '${pattern}': ${err.message}`, [
-                ...at,
-                'hosts',
-                pattern,
-              ]);
-            throw err;
-          }
-          const vars = hostBody ?? {};
-          if (!isMapping(vars))
-            fail(`host '${pattern}' in group '${name}' must be a mapping of variables`, [
-              ...at,
-              'hosts',
-              pattern,
-            ]);
-          for (const h of expanded.hosts) {
-            const host = addHost(inv, h, name, expanded.port, origin);
-            for (const [k, v] of Object.entries(vars as Obj)) setVar(host, k, v, origin);
-          }
+        for (const [rawPattern, hostBody] of Object.entries(value)) {
+          parseHosts(name, decodeKey(rawPattern), hostBody, [...at, 'hosts', rawPattern]);
         }
       } else {
         diags.warn(
           'W_YAML_KEY',
-          `skipping unexpected key (${key}) in group (${name}), only "vars", "children" and "hosts" are valid`,
+          `skipping unexpected key (${pythonStr(decodeKey(key))}) in group (${name}), only "vars", "children" and "hosts" are valid`,
           { file, line: lineOf([...at, key]) },
         );
       }
@@ -144,5 +124,43 @@ export function parseYamlInventory(
     return name;
   };
 
-  for (const [name, body] of Object.entries(data)) parseGroup(name, body, [name]);
+  const parseHosts = (group: string, pattern: PyKey, body: AnsibleValue, at: string[]): void => {
+    if (typeof pattern !== 'string') {
+      // _expand_hostpattern raises TypeError on anything but a string
+      fail(
+        `Host pattern ${pythonStr(pattern)} must be a string. Enclose integers/floats in quotation marks.`,
+        at,
+      );
+      return;
+    }
+    let expanded: { hosts: string[]; port?: number };
+    try {
+      expanded = expandHostPattern(pattern);
+    } catch (err) {
+      if (err instanceof HostPatternError)
+        fail(`invalid host pattern '${pattern}': ${err.message}`, at);
+      throw err;
+    }
+    // _populate_host_vars(hosts, data or {}, …)
+    const vars = isTruthy(body) ? body : {};
+    if (!isMapping(vars)) {
+      fail(`host '${pattern}' in group '${group}' must be a mapping of variables`, at);
+      return;
+    }
+    for (const h of expanded.hosts) {
+      if (h === '') fail('Invalid empty host name provided: ', at);
+      const host = addHost(inv, h, group, expanded.port, origin);
+      for (const [k, v] of Object.entries(vars)) setVar(host, k, v, origin);
+    }
+  };
+
+  for (const [name, body] of Object.entries(data)) parseGroup(decodeKey(name), body, [name]);
+}
+
+function pyClass(v: PyKey): string {
+  let t = 'float';
+  if (typeof v === 'number') t = 'int';
+  else if (typeof v === 'boolean') t = 'bool';
+  else if (v instanceof PyDate) t = v.time ? 'datetime.datetime' : 'datetime.date';
+  return `<class '${t}'>`;
 }

@@ -1,20 +1,16 @@
-import {
-  isMap,
-  isScalar,
-  LineCounter,
-  parseDocument,
-  type ScalarTag,
-  type CollectionTag,
-} from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type ScalarTag } from 'yaml';
 import { AnsibleFloat } from './ansible-float.js';
+import { AnsibleVault, PyDate } from './ansible-scalars.js';
+import { encodeKey, type PyKey } from './py-key.js';
+import { constructDocument, ConstructError, type Duplicate } from './yaml-construct.js';
 import type { AnsibleValue } from './types.js';
 
 /**
  * Loads YAML or JSON text the way Ansible's DataLoader does (parsing/utils/yaml.py
  * from_yaml): JSON first, then YAML with PyYAML's YAML 1.1 implicit types — so
  * `yes`/`on` are booleans, `010` is octal, `1e3` is a string (PyYAML floats need
- * a dot), `1:30` is sexagesimal, dates print as ISO strings. Duplicate keys: the
- * last one wins, as in PyYAML.
+ * a dot), `1:30` is sexagesimal, timestamps are dates (PyDate). Duplicate keys:
+ * the last one wins, as in PyYAML (yaml-construct.ts builds the values).
  */
 export class YamlLoadError extends Error {
   constructor(
@@ -30,10 +26,10 @@ export interface LoadedData {
   data: AnsibleValue | undefined;
   /** 1-based line of each top-level mapping key */
   keyLines: Record<string, number>;
-  /** 1-based line of every mapping key, by its path joined with NUL (for nested messages) */
+  /** 1-based line of every mapping key, by its (encoded) path joined with NUL */
   pathLines: Map<string, number>;
   /** keys given twice in one mapping: PyYAML keeps the last, Ansible warns */
-  duplicateKeys: { key: string; line: number; col: number }[];
+  duplicateKeys: Duplicate[];
 }
 
 const sign = (s: string): [number, string] =>
@@ -88,47 +84,33 @@ const pyTimestamp: ScalarTag = {
   tag: 'tag:yaml.org,2002:timestamp',
   default: true,
   test: /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/,
-  // AnsibleJSONEncoder prints dates and datetimes with isoformat().
-  resolve: (text) => isoformat(text),
+  // An impossible date (2024-02-30) fails the load, as datetime.date() raises in PyYAML.
+  resolve: (text, onError) => {
+    try {
+      return PyDate.fromYaml(text) as unknown as string;
+    } catch (err) {
+      onError((err as Error).message);
+      return text;
+    }
+  },
 };
 
-/** `!unsafe` marks a string Ansible must not template; `!vault` an encrypted one. */
+/** `!unsafe` marks a string Ansible must not template (wrapped in yaml-construct.ts); `!vault` an encrypted one. */
 const unsafeTag: ScalarTag = { tag: '!unsafe', resolve: (s) => s };
-const vaultTag: ScalarTag = {
-  tag: '!vault',
-  resolve: (s) => ({ __ansible_vault: s }) as unknown as string,
-};
+const vaultTags: ScalarTag[] = ['!vault', '!vault-encrypted'].map((tag) => ({
+  tag,
+  resolve: (s) => new AnsibleVault(s) as unknown as string,
+}));
 
-const CUSTOM_TAGS: (ScalarTag | CollectionTag)[] = [
+const CUSTOM_TAGS: ScalarTag[] = [
   pyNull,
   pyBool,
   pyInt,
   pyFloat,
   pyTimestamp,
   unsafeTag,
-  vaultTag,
+  ...vaultTags,
 ];
-
-function isoformat(text: string): string {
-  const m =
-    /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/.exec(
-      text,
-    );
-  if (!m) return text;
-  const p2 = (s: string) => s.padStart(2, '0');
-  const date = `${m[1]}-${p2(m[2]!)}-${p2(m[3]!)}`;
-  if (m[4] === undefined) return date;
-  let out = `${date}T${p2(m[4])}:${m[5]}:${m[6]}`;
-  const frac = (m[7] ?? '').slice(0, 6);
-  if (frac !== '' && Number(frac) !== 0) out += `.${frac.padEnd(6, '0')}`;
-  const tz = m[8];
-  if (tz === 'Z') out += '+00:00';
-  else if (tz) {
-    const [h, mm = '00'] = tz.slice(1).split(':');
-    out += `${tz[0]}${p2(h!)}:${mm}`;
-  }
-  return out;
-}
 
 /** Parses `text` (named `file` in messages) as Ansible would load a vars or inventory file. */
 export function loadAnsibleData(text: string): LoadedData {
@@ -170,7 +152,25 @@ const jsonNull: ScalarTag = {
   resolve: () => null,
 };
 
-function parseWith(text: string, json: boolean): LoadedData {
+/**
+ * YAML 1.1 reads NEL (U+0085) as a line break (libyaml's READ_LINE makes it \n);
+ * the yaml package reads YAML 1.2, where it is an ordinary character. The break
+ * is given the line's indentation plus one, so a quoted or plain scalar goes on
+ * as a continuation line — folded to a space, as libyaml folds it.
+ */
+function nelAsLineBreak(text: string): string {
+  if (!text.includes('\u0085')) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const indent = ' '.repeat(line.length - line.trimStart().length + 1);
+      return line.replaceAll('\u0085', `\n${indent}`);
+    })
+    .join('\n');
+}
+
+function parseWith(source: string, json: boolean): LoadedData {
+  const text = json ? source : nelAsLineBreak(source);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     schema: 'failsafe',
@@ -187,18 +187,23 @@ function parseWith(text: string, json: boolean): LoadedData {
     const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new YamlLoadError(msg, pos.line, pos.col);
   }
+  let built;
+  try {
+    built = constructDocument(doc, lineCounter, json);
+  } catch (e) {
+    if (!(e instanceof ConstructError)) throw e;
+    const pos = lineCounter.linePos(e.offset);
+    throw new YamlLoadError(e.message, pos.line, pos.col);
+  }
   const keyLines: Record<string, number> = {};
   const pathLines = new Map<string, number>();
-  const duplicateKeys: LoadedData['duplicateKeys'] = [];
   const walk = (node: unknown, path: string[]) => {
     if (!isMap(node) || path.length > 12) return;
-    const seen = new Set<string>();
     for (const pair of node.items) {
       if (!isScalar(pair.key) || !pair.key.range) continue;
-      const key = String(pair.key.value);
-      const { line, col } = lineCounter.linePos(pair.key.range[0]);
-      if (seen.has(key) && key !== '<<') duplicateKeys.push({ key, line, col });
-      seen.add(key);
+      const v = pair.key.value;
+      const key = typeof v === 'symbol' ? '<<' : encodeKey(keyOf(v));
+      const { line } = lineCounter.linePos(pair.key.range[0]);
       const p = [...path, key];
       if (path.length === 0) keyLines[key] = line;
       pathLines.set(p.join('\0'), line);
@@ -206,22 +211,8 @@ function parseWith(text: string, json: boolean): LoadedData {
     }
   };
   walk(doc.contents, []);
-  let data: AnsibleValue | undefined;
-  try {
-    data = doc.toJS({ maxAliasCount: 10_000 }) as AnsibleValue | undefined;
-  } catch (err) {
-    // e.g. an alias to an undefined anchor, or an alias bomb
-    throw new YamlLoadError((err as Error).message.split('\n')[0]!, 1, 1);
-  }
-  return { data: normalise(data), keyLines, pathLines, duplicateKeys };
+  return { data: built.data, keyLines, pathLines, duplicateKeys: built.duplicates };
 }
 
-/** Map keys become strings as json.dumps writes them; undefined (empty doc) stays undefined. */
-function normalise(v: unknown): AnsibleValue | undefined {
-  if (v === undefined) return undefined;
-  if (Array.isArray(v)) return v.map((x) => normalise(x) ?? null);
-  if (v instanceof AnsibleFloat || v === null || typeof v !== 'object') return v as AnsibleValue;
-  const out: Record<string, AnsibleValue> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = normalise(x) ?? null;
-  return out;
-}
+/** A scalar key's value (the constructor has already refused unhashable ones). */
+const keyOf = (v: unknown): PyKey => (v instanceof AnsibleVault ? v.ciphertext : (v as PyKey));

@@ -1,4 +1,4 @@
-import type { AnsibleValue } from '../inventory/index.js';
+import { AnsibleUnsafe, AnsibleVault, PyDate, type AnsibleValue } from '../inventory/index.js';
 
 /**
  * The small part of Jinja the planner evaluates in inventory variables:
@@ -148,6 +148,8 @@ function splitTopLevel(text: string, sep: string): string[] {
 export function truthy(v: AnsibleValue): boolean {
   if (v === null || v === false) return false;
   if (typeof v === 'string') return v.length > 0;
+  if (v instanceof AnsibleUnsafe) return v.text.length > 0;
+  if (v instanceof PyDate || v instanceof AnsibleVault) return true;
   if (typeof v === 'number') return v !== 0;
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'object') {
@@ -166,6 +168,8 @@ export function pythonStr(v: AnsibleValue): string {
   if (v === false) return 'False';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
+  // str() of a date is its isoformat(' '), of an !unsafe string the string
+  if (v instanceof PyDate || v instanceof AnsibleUnsafe) return v.toString();
   if (Array.isArray(v) || typeof v === 'object') {
     if (typeof (v as { value?: unknown }).value === 'number') return String(v);
     return JSON.stringify(v);

@@ -40,18 +40,22 @@ export async function runCommand(
   }
 }
 
-export function kubeha(args: string[], cwd: string): Promise<Ran> {
-  return runCommand(process.execPath, [KUBEHA_BIN, ...args], cwd);
+export function kubeha(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return runCommand(process.execPath, [KUBEHA_BIN, ...args], cwd, env);
 }
 
 /** ansible-inventory with a clean, deterministic environment (no user config, no colour). */
-export function ansibleInventory(args: string[], cwd: string): Promise<Ran> {
+export function ansibleInventory(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Ran> {
   return runCommand('ansible-inventory', args, cwd, {
     ANSIBLE_CONFIG: '/nonexistent/ansible.cfg',
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_LOCALHOST_WARNING: 'False',
-    ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False',
     PYTHONHASHSEED: '0',
+    ...env,
   });
 }
 

@@ -6,13 +6,17 @@ import { tmpdir } from 'node:os';
 import { ansibleInventory, haveAnsible, kubeha, mapLimit, REPO_ROOT } from '../helpers/ansible.js';
 
 /**
- * Malformed inventories: kubeha answers with one line `FILE:LINE[:COL]: message`,
- * exit code 2 and no stack trace; the real ansible-inventory must reject (or
- * fail to parse) the same input, which shows the input really is malformed.
+ * Malformed inventories. Where no plugin can parse a source, ansible-inventory
+ * only warns (and kubeha inventory does the same, at the same FILE:LINE:COL);
+ * with --any-unparsed-failed (Ansible's INVENTORY_ANY_UNPARSED_IS_FAILED), and
+ * always for the planner, kubeha answers with one line `FILE:LINE[:COL]: message`,
+ * exit code 2 and no stack trace. Broken vars files stop both tools. The real
+ * ansible-inventory must reject (or fail to parse) the same input, which shows
+ * the input really is malformed.
  */
 const DIR = join(REPO_ROOT, 'test', 'fixtures', 'inventory-errors');
 
-const CASES: { name: string; source: string; where: string; says: RegExp }[] = [
+const CASES: { name: string; source: string; where: string; says: RegExp; fatal?: boolean }[] = [
   {
     name: 'bad-range',
     source: 'inventory.ini',
@@ -84,7 +88,7 @@ const CASES: { name: string; source: string; where: string; says: RegExp }[] = [
     name: 'yaml-not-mapping',
     source: 'hosts.yml',
     where: 'hosts.yml:1:1',
-    says: /mapping of groups/,
+    says: /should be a dictionary/,
   },
   {
     name: 'yaml-bad-hosts-section',
@@ -97,27 +101,66 @@ const CASES: { name: string; source: string; where: string; says: RegExp }[] = [
     source: 'inventory.ini',
     where: 'group_vars/g.yml:1:1',
     says: /not a mapping/,
+    fatal: true,
   },
   {
     name: 'vars-file-syntax',
     source: 'inventory.ini',
     where: 'group_vars/all/main.yml:3:1',
     says: /quote/,
+    fatal: true,
   },
 ];
 
+const oneLineError = (
+  r: { code: number; stdout: string; stderr: string },
+  c: (typeof CASES)[0],
+) => {
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '', 'nothing on stdout');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line only, got:\n${r.stderr}`);
+  assert.ok(lines[0]!.startsWith(`kubeha: ${c.where}: `), lines[0]);
+  assert.match(lines[0]!, c.says);
+  assert.doesNotMatch(r.stderr, /\n\s+at |Error:/);
+};
+
 for (const c of CASES) {
-  test(`malformed: ${c.name} → one-line error at ${c.where}, exit 2`, async () => {
+  test(`malformed: ${c.name} → one-line error at ${c.where}, exit 2 (--any-unparsed-failed)`, async () => {
+    const r = await kubeha(
+      ['inventory', '-i', c.source, '--list', '--any-unparsed-failed'],
+      join(DIR, c.name),
+    );
+    oneLineError(r, c);
+  });
+  test(`malformed: ${c.name} → ${c.fatal ? 'the same error' : `a warning at ${c.where}, exit 0`} by default`, async () => {
     const r = await kubeha(['inventory', '-i', c.source, '--list'], join(DIR, c.name));
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stdout, '', 'nothing on stdout');
+    if (c.fatal) return oneLineError(r, c);
+    assert.equal(r.code, 0, r.stderr);
     const lines = r.stderr.trimEnd().split('\n');
-    assert.equal(lines.length, 1, `one line only, got:\n${r.stderr}`);
-    assert.ok(lines[0]!.startsWith(`kubeha: ${c.where}: `), lines[0]);
-    assert.match(lines[0]!, c.says);
+    const failure = lines.find((l) =>
+      l.startsWith(`kubeha: ${c.where}: warning: failed to parse with the `),
+    );
+    assert.ok(failure, r.stderr);
+    assert.ok(
+      lines.includes(
+        `kubeha: ${c.source}: warning: unable to parse ${c.source} as an inventory source`,
+      ),
+      r.stderr,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at |Error:/);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      _meta: { hostvars: {} },
+      all: { children: ['ungrouped'] },
+    });
   });
 }
+
+test('the planner refuses what no plugin can parse: one line, exit 2', async () => {
+  const c = CASES.find((x) => x.name === 'group-loop')!;
+  const r = await kubeha(['plan', '-i', c.source], join(DIR, c.name));
+  oneLineError(r, c);
+});
 
 test('ansible-inventory rejects every malformed corpus entry too', async (t) => {
   if (!(await haveAnsible())) {
@@ -134,13 +177,29 @@ test('ansible-inventory rejects every malformed corpus entry too', async (t) => 
   });
 });
 
-test('a missing source and a bad -e are one-line errors too', async () => {
+test('a missing source: a warning as in Ansible, an error when unparsed sources fail; a bad -e is one line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeha-inv-'));
   try {
     writeFileSync(join(dir, 'inventory.ini'), '[g]\nh1\n');
-    const missing = await kubeha(['inventory', '-i', 'nope.ini', '--list'], dir);
+    const warned = await kubeha(
+      ['inventory', '-i', 'nope.ini', '-i', 'inventory.ini', '--list'],
+      dir,
+    );
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.equal(
+      warned.stderr,
+      'kubeha: nope.ini: warning: unable to parse nope.ini as an inventory source\n',
+    );
+    assert.deepEqual(JSON.parse(warned.stdout).g, { hosts: ['h1'] });
+    const missing = await kubeha(
+      ['inventory', '-i', 'nope.ini', '--list', '--any-unparsed-failed'],
+      dir,
+    );
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^kubeha: nope\.ini: inventory source not found/);
+    const plan = await kubeha(['plan', '-i', 'nope.ini'], dir);
+    assert.equal(plan.code, 2);
+    assert.match(plan.stderr, /^kubeha: nope\.ini: inventory source not found/);
     const badE = await kubeha(['inventory', '-i', 'inventory.ini', '-e', './vars.yml'], dir);
     assert.equal(badE.code, 2);
     assert.match(badE.stderr, /prepend it with '@'/);

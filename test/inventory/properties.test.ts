@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { KubehaError } from '../../src/shared/errors.js';
@@ -7,7 +10,14 @@ import { emptyInventory, reconcile } from '../../src/inventory/builder.js';
 import { parseIni } from '../../src/inventory/ini-parser.js';
 import { parseYamlInventory } from '../../src/inventory/yaml-inventory.js';
 import { loadAnsibleData } from '../../src/inventory/yaml-load.js';
-import { listInventory, pythonJson } from '../../src/inventory/ansible-output.js';
+import {
+  graphInventory,
+  listInventory,
+  listInventoryJson,
+  listInventoryYaml,
+} from '../../src/inventory/ansible-output.js';
+import { ANSIBLE_UNPARSED_DEFAULTS, loadInventory } from '../../src/inventory/load.js';
+import { pythonJson } from '../../src/inventory/python-json.js';
 import { parsePythonLiteral } from '../../src/inventory/python-literal.js';
 import { pythonFloatRepr } from '../../src/inventory/ansible-float.js';
 import type { Inventory } from '../../src/inventory/types.js';
@@ -204,6 +214,37 @@ test('garbage never throws anything but KubehaError (INI and YAML readers)', () 
     }),
     { numRuns: 1000 },
   );
+});
+
+test('garbage through the plugin chain and every output only ever raises KubehaError', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeha-garbage-'));
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        inventoryish,
+        fc.constantFrom('hosts.yml', 'hosts.json', 'inventory.ini', 'hosts'),
+        async (text, name) => {
+          const file = join(dir, name);
+          writeFileSync(file, text);
+          try {
+            const { inventory } = await loadInventory([file], {
+              unparsed: ANSIBLE_UNPARSED_DEFAULTS,
+            });
+            listInventoryJson(inventory);
+            listInventoryYaml(inventory);
+            graphInventory(inventory, 'all', true);
+          } catch (err) {
+            if (!(err instanceof KubehaError)) throw err;
+          } finally {
+            rmSync(file, { force: true });
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('parsePythonLiteral agrees with Python on known values', () => {
