@@ -1,23 +1,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inventoryPath, ROOT } from './planner-fixtures.js';
+import { inventoryPath } from './planner-fixtures.js';
+import { kubehaCli } from '../helpers/kubeha-cli.js';
 
 /** `kubeha plan|render|lint` as a user runs them: output, files, exit codes. */
 const tmp = mkdtempSync(join(tmpdir(), 'kubeha-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function kubeha(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/kubeha'), ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    cwd: ROOT,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const kubeha = kubehaCli;
 
 test('plan -o json is the documented schema; -o yaml, diagram, mermaid, wide print', () => {
   const r = kubeha(

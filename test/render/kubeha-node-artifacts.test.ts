@@ -13,16 +13,14 @@ import { kubehaVersion } from '../../src/shared/package-version.js';
 import { freePort } from '../proxy/helpers.js';
 import { inventoryPath, planFor, ROOT } from '../plan/planner-fixtures.js';
 import { validatePod } from './k8s-schema.js';
+import { kubehaCli } from '../helpers/kubeha-cli.js';
 
 /** What `render --proxy kubeha` puts on a node: static pod, proxy.yaml, systemd unit. */
 const tmp = mkdtempSync(join(tmpdir(), 'kubeha-node-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const BIN = join(ROOT, 'bin/kubeha');
 
-function kubeha(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const kubeha = kubehaCli;
 
 const fileOf = (files: { path: string; content: string }[], suffix: string) =>
   files.find((f) => f.path.endsWith(suffix))!.content;

@@ -1,23 +1,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { example, ROOT } from './helpers.js';
+import { example } from './helpers.js';
+import { kubehaCli } from '../helpers/kubeha-cli.js';
 
 /** `kubeha simulate` and `kubeha compare` as a user runs them: output, exit codes, errors. */
 const tmp = mkdtempSync(join(tmpdir(), 'kubeha-simulate-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function kubeha(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/kubeha'), ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    cwd: ROOT,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const kubeha = kubehaCli;
 
 /** A usage or input error: exit 2, one line on stderr, no stack, nothing on stdout. */
 function oneLineError(r: ReturnType<typeof kubeha>, pattern: RegExp): void {

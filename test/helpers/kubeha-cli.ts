@@ -1,0 +1,18 @@
+/** `kubeha …` run from the checkout as a user runs it, synchronously: exit code, stdout, stderr. */
+import { spawnSync } from 'node:child_process';
+import { REPO_ROOT, KUBEHA_BIN } from './ansible.js';
+
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+export function kubehaCli(...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [KUBEHA_BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    cwd: REPO_ROOT,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
