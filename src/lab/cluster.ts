@@ -1,6 +1,6 @@
 /**
  * A lab "control plane": several stand-in API servers sharing one CA, the way
- * the articles' three masters (192.168.10.11-13, here 127.0.10.11-13) share the
+ * the example cluster's three control planes (192.168.10.11-13, here 127.0.10.11-13) share the
  * cluster CA, plus client certificates for a kubelet and an admin.
  */
 import { join } from 'node:path';

@@ -3,7 +3,7 @@ import { hostList } from './format-table.js';
 import type { AccessRow, Plan } from './plan-types.js';
 
 /**
- * The topology as a text box diagram (like the articles' Case 1 figure) and as
+ * The topology as a text box diagram (like the usual Case 1 figure) and as
  * Mermaid. Hosts whose access rows are identical are drawn once.
  */
 interface HostGroup {

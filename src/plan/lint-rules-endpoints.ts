@@ -67,7 +67,7 @@ export const ENDPOINTS_RULES: LintRule[] = [
     fix: 'set containerd_default_base_runtime_spec_patch: {process: {rlimits: []}} or use --proxy kubeha',
     check: (c) => {
       if (c.era.nginxRlimitNofile <= 65535) return [];
-      // The articles' fix: containerd's base spec patched so pods inherit the OS limit.
+      // The usual fix: containerd's base spec patched so pods inherit the OS limit.
       const hosts = c.hosts.filter((h) => h.localProxy === 'nginx' && !rlimitsCleared(h));
       return hosts.length
         ? [

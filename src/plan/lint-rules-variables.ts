@@ -9,7 +9,7 @@ export const VARIABLES_RULES: LintRule[] = [
     name: 'hybrid-trap',
     severity: 'warning',
     why: 'with loadbalancer_apiserver defined, kube_apiserver_endpoint is https://{apiserver_loadbalancer_domain_name}:{loadbalancer_apiserver.port} on every host; the local proxy is deployed but workers only use it if that URL leads to it',
-    fix: 'for the articles\' hybrid on v2.30+: keep loadbalancer_apiserver_localhost: true, leave apiserver_loadbalancer_domain_name unset (it becomes "localhost") and make loadbalancer_apiserver.port equal to loadbalancer_apiserver_port; before v2.30 set apiserver_loadbalancer_domain_name: localhost explicitly',
+    fix: 'for the hybrid (workers through the local proxy, outside clients through the LB) on v2.30+: keep loadbalancer_apiserver_localhost: true, leave apiserver_loadbalancer_domain_name unset (it becomes "localhost") and make loadbalancer_apiserver.port equal to loadbalancer_apiserver_port; before v2.30 set apiserver_loadbalancer_domain_name: localhost explicitly',
     check: (c, p) => {
       const first = c.controlPlanes[0];
       if (!first?.lb || !first.localLb) return [];

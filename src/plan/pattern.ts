@@ -2,7 +2,7 @@ import type { KsCluster } from '../kubespray/cluster.js';
 import type { AccessRow, PatternId, PlanPattern } from './plan-types.js';
 
 /**
- * The articles' three access patterns (and "no HA"), decided two ways: from the
+ * Kubespray's three API-server access patterns (and "no HA"), decided two ways: from the
  * two variables (what the operator asked for) and from the access table (what
  * Kubespray will build). Case 1/2 vs 3: do worker kubelets go through the local
  * proxy? Case 1 vs 2: is there an external LB for outside clients?

@@ -13,7 +13,7 @@ export interface PlanPattern {
   /** what Kubespray will actually build */
   id: PatternId;
   name: string;
-  /** what the two variables ask for (the articles' table) */
+  /** what the two variables ask for (the usual table of the three patterns) */
   requested: PatternId;
   requestedName: string;
   /** set when requested != id: why Kubespray builds something else */

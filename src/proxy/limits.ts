@@ -1,7 +1,7 @@
 /**
  * The open-file limit and the connection ceiling it implies. Node has no
  * getrlimit, so on Linux it is read from /proc/self/limits. kubeha never raises
- * the limit itself (the articles' nginx-proxy setrlimit(RLIMIT_NOFILE, 130048)
+ * the limit itself (nginx-proxy's setrlimit(RLIMIT_NOFILE, 130048)
  * failures came from asking for more than the container allowed): it logs what
  * is in force and keeps maxConnections under it.
  */

@@ -43,8 +43,9 @@ export function createMetrics(src: MetricsSources): ProxyMetrics {
 
   perUpstream(
     'kubeha_proxy_upstream_up',
-    '1 when the upstream takes new connections (healthy or not yet checked), else 0.',
-    (u) => (!u.draining && u.health.health !== 'unhealthy' ? 1 : 0),
+    '1 when the upstream takes new connections (healthy or not yet checked, or any in panic mode), else 0.',
+    // In panic mode every upstream that is not draining takes connections (selection.ts).
+    (u) => (!u.draining && (src.pool().inPanic || u.health.health !== 'unhealthy') ? 1 : 0),
     'gauge',
   );
   perUpstream(

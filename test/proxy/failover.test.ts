@@ -181,6 +181,9 @@ test('all upstreams unready: panic mode keeps serving, says so, and keeps connec
     assert.equal((await adminGet(rig, '/livez')).status, 200);
     const m = parseMetrics((await adminGet(rig, '/metrics')).body);
     assert.equal(m.get('kubeha_proxy_panic_mode'), 1);
+    // in panic every upstream takes new connections, and the gauge says so
+    for (const s of rig.lab.servers)
+      assert.equal(m.get(`kubeha_proxy_upstream_up{upstream="${s.address}"}`), 1, s.address);
     assert.ok(rig.logs.some((l) => l.level === 50 && /^panic mode/.test(l.msg)));
     for (const s of rig.lab.servers) s.ready();
     assert.ok(await waitFor(() => !rig.daemon.pool.inPanic, DETECT_MS));
