@@ -62,7 +62,11 @@ export const healthCheckSchema = z.strictObject({
 
 export const proxyConfigSchema = z
   .strictObject({
-    listen: z.array(hostPort).min(1).default(['127.0.0.1:6443']),
+    // One address may be written as a string: that is what a user means by it.
+    listen: z
+      .union([hostPort, z.array(hostPort).min(1)])
+      .transform((v) => (typeof v === 'string' ? [v] : v))
+      .default(['127.0.0.1:6443']),
     bindRetry: duration
       .prefault('0s')
       .describe(

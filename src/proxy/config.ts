@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
 import type { z } from 'zod';
 import { KubehaError } from '../shared/errors.js';
-import { proxyConfigSchema, type ProxyConfig } from './config-schema.js';
+import { proxyConfigJsonSchema, proxyConfigSchema, type ProxyConfig } from './config-schema.js';
 
 export type RawConfig = Record<string, unknown>;
 
@@ -90,11 +90,38 @@ export function validateConfig(
   const path = issuePath(issue);
   const key = path.length > 0 ? path.join('.') : '(top level)';
   const message =
-    issue.code === 'unrecognized_keys' ? `unknown key "${issue.keys[0]}"` : issue.message;
+    issue.code === 'unrecognized_keys' ? unknownKey(issue.path, issue.keys[0]!) : issue.message;
   throw new KubehaError('E_CONFIG_INVALID', `${key}: ${message}`, {
     file: where.file,
     ...where.position(path),
   });
+}
+
+/** `unknown key "fal" (did you mean "fall"?)`, from the keys the schema has at that place. */
+function unknownKey(at: readonly PropertyKey[], key: string): string {
+  let node = proxyConfigJsonSchema() as { properties?: Record<string, unknown> } | undefined;
+  for (const p of at) node = node?.properties?.[String(p)] as typeof node;
+  const known = Object.keys(node?.properties ?? {});
+  const near = known
+    .map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) }))
+    .filter(({ k, d }) => d <= Math.max(2, Math.floor(k.length / 3)))
+    .sort((a, b) => a.d - b.d)[0];
+  return `unknown key "${key}"${near ? ` (did you mean "${near.k}"?)` : ''}`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        prev[j]! + 1,
+        cur[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 function issuePath(issue: z.core.$ZodIssue): PropertyKey[] {

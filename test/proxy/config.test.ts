@@ -75,7 +75,15 @@ test('bad input is one line with file:line:col and the key path', () => {
   );
   fails(
     'upstreams: [a:1]\npassive: {maxFails: 1, fail_timeout: 3s}\n',
-    /^proxy\.yaml:2:24: passive\.fail_timeout: unknown key/,
+    /^proxy\.yaml:2:24: passive\.fail_timeout: unknown key "fail_timeout" \(did you mean "failTimeout"\?\)$/,
+  );
+  fails(
+    'upstreams: [a:1]\nhelthCheck: {fall: 2}\n',
+    /^proxy\.yaml:2:1: helthCheck: unknown key "helthCheck" \(did you mean "healthCheck"\?\)$/,
+  );
+  fails(
+    'upstreams: [a:1]\nlisten: "::1:6443"\n',
+    /^proxy\.yaml:2:1: listen: invalid address "::1:6443"/,
   );
   fails(
     'upstreams:\n  - 127.0.10.11:6443\n  - "::1:6443"\n',
@@ -115,4 +123,11 @@ test('the published JSON Schema is the one the zod schema generates', async () =
   assert.deepEqual(published, JSON.parse(JSON.stringify(proxyConfigJsonSchema())));
   assert.equal(published.additionalProperties, false);
   assert.deepEqual(published.required, ['upstreams']);
+});
+
+test('one listen address may be a string', () => {
+  assert.deepEqual(load('upstreams: [a:1]\nlisten: "127.0.0.1:16443"\n').listen, [
+    '127.0.0.1:16443',
+  ]);
+  assert.deepEqual(load('upstreams: [a:1]\n').listen, ['127.0.0.1:6443']);
 });
