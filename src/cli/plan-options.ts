@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_KUBESPRAY_VERSION } from '../kubespray/versions.js';
+import { DEFAULT_KUBESPRAY_VERSION, KUBESPRAY_VERSIONS_ACCEPTED } from '../kubespray/versions.js';
 
 /** The options `plan`, `render` and `lint` share. */
 export interface PlannerOptions {
@@ -18,6 +18,6 @@ export function addPlannerOptions(cmd: Command, inventoryRequired = true): Comma
     .option('-e, --extra-vars <kv...>', 'KEY=VALUE, JSON/YAML text, or @file (repeatable)')
     .option(
       '--kubespray-version <version>',
-      `Kubespray release to model: 2.29, 2.30, 2.31 or main (default ${DEFAULT_KUBESPRAY_VERSION})`,
+      `Kubespray release to model: ${KUBESPRAY_VERSIONS_ACCEPTED} (default ${DEFAULT_KUBESPRAY_VERSION})`,
     );
 }

@@ -103,6 +103,10 @@ export const KUBESPRAY_ERAS: readonly KubesprayEra[] = [
   },
 ];
 
+/** What --kubespray-version takes, in the words of its help and of its error. */
+export const KUBESPRAY_VERSIONS_ACCEPTED =
+  'a release from 2.23 to 2.31, or main (the unreleased 2.32); releases before 2.29 are modelled as 2.29 plus their /etc/hosts entry for the LB name';
+
 /** The newest release modelled; `main` (2.32) is opt-in because it is unreleased. */
 export const DEFAULT_KUBESPRAY_VERSION = '2.31';
 
@@ -113,7 +117,7 @@ export function resolveKubesprayVersion(text: string | undefined): KubesprayEra 
   const m = /^v?2\.(\d+)(?:\.\d+)?$/.exec(raw);
   const bad = () =>
     new KubehaError('E_KUBESPRAY_VERSION', `unsupported --kubespray-version "${raw}"`, {
-      hint: `use one of ${KUBESPRAY_ERAS.map((e) => e.id).join(', ')} or main (versions before 2.29 are read as 2.29 with /etc/hosts injection)`,
+      hint: `use ${KUBESPRAY_VERSIONS_ACCEPTED}`,
     });
   if (!m) throw bad();
   const minor = Number(m[1]);

@@ -32,15 +32,29 @@ export const ENDPOINTS_RULES: LintRule[] = [
     name: 'single-control-plane-endpoint',
     severity: 'warning',
     why: "a component pointed at one control plane's address loses the API when that control plane is down",
-    fix: 'use an HA pattern; on v2.31+ control planes, point admin.conf at https://127.0.0.1:6443 or the LB yourself',
+    fix: 'give the component a path to every control plane (each finding says how for its client)',
     check: (c, p) => {
-      const groups = new Map<string, string[]>();
+      const groups = new Map<string, { hosts: string[]; fix: string }>();
+      const onControlPlane = (host: string) => c.controlPlanes.some((cp) => cp.name === host);
       for (const r of p.access) {
         if (r.path.kind !== 'direct' || c.controlPlanes.length < 2) continue;
         const k = `${r.component} → ${r.endpoint} (${r.path.text})`;
-        groups.set(k, [...(groups.get(k) ?? []), r.host]);
+        // The fix depends on the client: only admin.conf on a control plane is a
+        // kubeconfig edit (v2.31+ leaves kubeadm's endpoint there).
+        const fix =
+          /admin/i.test(r.component) && onControlPlane(r.host)
+            ? 'point admin.conf on these control planes at https://127.0.0.1:6443 (their local API server) or at the LB yourself: Kubespray v2.31+ no longer rewrites it'
+            : r.host === '(outside)'
+              ? 'set loadbalancer_apiserver (an external LB or VIP in front of the control planes) so outside clients are not pinned to one'
+              : 'keep loadbalancer_apiserver_localhost: true so this host reaches every control plane through its local proxy';
+        const g = groups.get(k) ?? { hosts: [], fix };
+        g.hosts.push(r.host);
+        groups.set(k, g);
       }
-      return [...groups].map(([k, hosts]) => ({ message: `${k} on ${hosts.join(', ')}` }));
+      return [...groups].map(([k, g]) => ({
+        message: `${k} on ${g.hosts.join(', ')}`,
+        fix: g.fix,
+      }));
     },
   },
   {

@@ -84,7 +84,16 @@ test('the newest era differs as Kubespray changed, and says why', async () => {
   assert.match(text, /PR #12870/);
   assert.match(text, /worker_rlimit_nofile 65535 instead of 130048/);
   const newest = await planFor('mycluster', 'main');
-  assert.ok(newest.diagnostics.some((d) => d.id === 'KH050' && /admin-kubeconfig/.test(d.message)));
+  // KH050's fix fits its client: a kubeconfig edit for admin.conf, an LB for outside clients
+  const kh050 = newest.diagnostics.filter((d) => d.id === 'KH050');
+  assert.match(
+    kh050.find((d) => /admin-kubeconfig/.test(d.message))?.fix ?? '',
+    /^point admin\.conf on these control planes at https:\/\/127\.0\.0\.1:6443/,
+  );
+  assert.match(
+    kh050.find((d) => /external-kubeconfig/.test(d.message))?.fix ?? '',
+    /^set loadbalancer_apiserver /,
+  );
   const files = renderPlan(newest, {});
   assert.match(
     files.find((f) => f.path.endsWith('nginx.conf'))!.content,

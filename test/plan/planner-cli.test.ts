@@ -85,6 +85,17 @@ test('an expression kubeha cannot evaluate is a one-line error naming variable, 
     kubeha('plan', '-i', inventoryPath('mycluster'), '--kubespray-version', '1.9').code,
     2,
   );
+  // the error and --help say the same: what is accepted, 2.32 as main
+  const v = kubeha('plan', '-i', inventoryPath('mycluster'), '--kubespray-version', '9.9');
+  assert.match(v.err, /use a release from 2\.23 to 2\.31, or main \(the unreleased 2\.32\)/);
+  assert.match(
+    kubeha('plan', '--help').out.replace(/\s+/g, ' '),
+    /a release from 2\.23 to 2\.31, or main/,
+  );
+  assert.equal(
+    kubeha('plan', '-i', inventoryPath('mycluster'), '--kubespray-version', '2.23').code,
+    0,
+  );
 });
 
 test('render writes files atomically, keeps identical ones and refuses to overwrite without --force', () => {
