@@ -30,6 +30,10 @@ export async function runRender(
     process.stderr.write(`kubeha: ${formatDiagnosticLine(d, false)}\n`);
   }
   const res = writeRendered(opts.out, files, { force: opts.force });
+  if (res.stale.length > 0)
+    process.stderr.write(
+      `kubeha: warning: ${res.stale.length} file(s) under ${opts.out} are not part of this render (left from an earlier one): ${res.stale.slice(0, 3).join(', ')}${res.stale.length > 3 ? ', …' : ''}; remove them before copying ${opts.out} to hosts\n`,
+    );
   const hosts = new Set(plan.hosts.filter((h) => h.localProxy).map((h) => h.name));
   process.stdout.write(
     `${plan.pattern.name}: ${res.written.length} file(s) written, ${res.unchanged.length} unchanged under ${opts.out}; local proxy files for ${hosts.size} host(s)\n`,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { makeDirsSync, writeFileAtomicSync } from '../shared/atomic-write.js';
 import { KubehaError } from '../shared/errors.js';
@@ -7,6 +7,8 @@ import type { RenderedFile } from './render-plan.js';
 export interface WriteResult {
   written: string[];
   unchanged: string[];
+  /** Files already under the output directory that this render does not produce. */
+  stale: string[];
 }
 
 /**
@@ -53,7 +55,13 @@ export function writeRendered(
       { hint: 'pass --force to overwrite them', exitCode: 1 },
     );
   }
-  const result: WriteResult = { written: [], unchanged: [] };
+  const result: WriteResult = {
+    written: [],
+    unchanged: [],
+    // A re-render after a pattern change leaves e.g. nginx-proxy.yml behind: say so,
+    // since a user who syncs the folder to hosts would ship it.
+    stale: fresh ? [] : staleFiles(root, new Set(files.map((f) => f.path))),
+  };
   const made = new Set<string>();
   for (const p of plans) {
     if (p.same) {
@@ -75,4 +83,19 @@ export function writeRendered(
     result.written.push(p.file.path);
   }
   return result;
+}
+
+function staleFiles(root: string, rendered: Set<string>): string[] {
+  return filesUnder(root).filter((f) => !rendered.has(f));
+}
+
+/** Regular files below `root`, as paths relative to it with `/` separators. */
+function filesUnder(root: string, dir = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesUnder(root, rel));
+    else if (e.isFile()) out.push(rel);
+  }
+  return out;
 }

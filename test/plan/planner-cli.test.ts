@@ -145,3 +145,16 @@ test('render into a directory that cannot be made fails in one line, exit 2, wit
     assert.match(r.err, /^kubeha: cannot write .*(ENOENT|ENOTDIR)/);
   }
 });
+
+test('a re-render names the files an earlier render left that this one does not write', () => {
+  const out = join(tmp, 'stale');
+  assert.equal(kubeha('render', '-i', inventoryPath('mycluster'), '--out', out).code, 0);
+  const again = kubeha('render', '-i', inventoryPath('mycluster'), '--out', out);
+  assert.equal(again.err, '', 'nothing stale after the same render');
+  const other = kubeha('render', '-i', inventoryPath('centralized'), '--out', out, '--force');
+  assert.equal(other.code, 0, other.err);
+  assert.match(
+    other.err,
+    /^kubeha: warning: 2 file\(s\) under .* are not part of this render \(left from an earlier one\): .*nginx-proxy\.yml/,
+  );
+});
