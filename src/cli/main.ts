@@ -53,7 +53,7 @@ function exitCodeFor(err: unknown): number {
     return err.exitCode === 0 ? 0 : 2;
   }
   if (isKubehaError(err)) {
-    process.stderr.write(`kubeha: ${formatError(err)}\n`);
+    for (const e of [err, ...err.also]) process.stderr.write(`kubeha: ${formatError(e)}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -99,7 +99,9 @@ export async function runProxy(opts: ProxyOptions): Promise<void> {
         await daemon.reload(await load());
         logger.info({ trigger: why }, `reloaded (${why})`);
       } catch (err) {
-        const msg = isKubehaError(err) ? formatError(err) : (err as Error).message;
+        const msg = isKubehaError(err)
+          ? `${formatError(err)}${err.also.length > 0 ? ` (and ${err.also.length} more: ${err.also.map(formatError).join('; ')})` : ''}`
+          : (err as Error).message;
         logger.error(
           { trigger: why, error: msg },
           `reload rejected, keeping the running configuration: ${msg}`,

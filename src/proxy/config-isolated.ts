@@ -15,18 +15,23 @@ import type { RawConfig } from './config.js';
 
 const ENTRY = fileURLToPath(new URL('./config-worker.js', import.meta.url));
 
+interface PlainError {
+  code: string;
+  message: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  hint?: string;
+  exitCode?: number;
+}
+
 interface Reply {
   cfg?: ProxyConfig;
-  error?: {
-    code: string;
-    message: string;
-    file?: string;
-    line?: number;
-    col?: number;
-    hint?: string;
-    exitCode?: number;
-  };
+  error?: PlainError & { also?: PlainError[] };
 }
+
+const toError = ({ code, message, ...where }: PlainError, also: KubehaError[] = []) =>
+  new KubehaError(code, message, { ...where, also });
 
 export function loadProxyConfigIsolated(
   file: string | undefined,
@@ -40,8 +45,13 @@ export function loadProxyConfigIsolated(
       settled = true;
       if (r.cfg) resolve(r.cfg);
       else {
-        const { code, message, ...where } = r.error!;
-        reject(new KubehaError(code, message, where));
+        const { also = [], ...first } = r.error!;
+        reject(
+          toError(
+            first,
+            also.map((e) => toError(e)),
+          ),
+        );
       }
     });
     child.once('error', (err) => {

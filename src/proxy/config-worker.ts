@@ -3,10 +3,20 @@
  * config-isolated.ts): YAML and zod are loaded here, in a process that exits after
  * one answer, not in the long-running proxy.
  */
-import { isKubehaError } from '../shared/errors.js';
+import { isKubehaError, type KubehaError } from '../shared/errors.js';
 import { loadProxyConfig, type RawConfig } from './config.js';
 
 const reply = (m: object) => process.send!(m, () => process.disconnect());
+
+const plain = (e: KubehaError) => ({
+  code: e.code,
+  message: e.message,
+  file: e.file,
+  line: e.line,
+  col: e.col,
+  hint: e.hint,
+  exitCode: e.exitCode,
+});
 
 process.once('message', ({ file, flags }: { file?: string; flags: RawConfig }) => {
   loadProxyConfig(file, flags).then(
@@ -14,15 +24,7 @@ process.once('message', ({ file, flags }: { file?: string; flags: RawConfig }) =
     (err: unknown) =>
       reply({
         error: isKubehaError(err)
-          ? {
-              code: err.code,
-              message: err.message,
-              file: err.file,
-              line: err.line,
-              col: err.col,
-              hint: err.hint,
-              exitCode: err.exitCode,
-            }
+          ? { ...plain(err), also: err.also.map(plain) }
           : { code: 'E_CONFIG', message: err instanceof Error ? err.message : String(err) },
       }),
   );

@@ -86,12 +86,23 @@ export function validateConfig(
 ): ProxyConfig {
   const result = proxyConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issuePath(issue);
+  // Every problem at once (one line each), so fixing one does not reveal the next.
+  const [first, ...rest] = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => invalid(where, [...issue.path, k], unknownKey(issue.path, k)))
+      : [invalid(where, issuePath(issue), issue.message)],
+  );
+  throw new KubehaError(first!.code, first!.message, {
+    file: first!.file,
+    line: first!.line,
+    col: first!.col,
+    also: rest,
+  });
+}
+
+function invalid(where: Located, path: PropertyKey[], message: string): KubehaError {
   const key = path.length > 0 ? path.join('.') : '(top level)';
-  const message =
-    issue.code === 'unrecognized_keys' ? unknownKey(issue.path, issue.keys[0]!) : issue.message;
-  throw new KubehaError('E_CONFIG_INVALID', `${key}: ${message}`, {
+  return new KubehaError('E_CONFIG_INVALID', `${key}: ${message}`, {
     file: where.file,
     ...where.position(path),
   });

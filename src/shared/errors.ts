@@ -1,8 +1,9 @@
 /**
  * kubeha's one error type. Every failure a user can cause carries a stable `code`
  * (for scripts and tests) and, where there is a file, the position in it. The CLI
- * prints `formatError(err)` as one line and exits non-zero; it never prints a stack
- * for a KubehaError.
+ * prints `formatError(err)` as one line (and one more line for each error in
+ * `also`, where a check found several at once) and exits non-zero; it never prints a
+ * stack for a KubehaError.
  */
 export interface SourcePosition {
   file?: string;
@@ -19,11 +20,18 @@ export class KubehaError extends Error {
   readonly hint?: string;
   /** Exit code the CLI uses: 2 for unreadable/invalid input, 1 for failed checks. */
   readonly exitCode: number;
+  /** Further errors found in the same input (a configuration with three bad keys). */
+  readonly also: KubehaError[];
 
   constructor(
     code: string,
     message: string,
-    opts: SourcePosition & { hint?: string; exitCode?: number; cause?: unknown } = {},
+    opts: SourcePosition & {
+      hint?: string;
+      exitCode?: number;
+      cause?: unknown;
+      also?: KubehaError[];
+    } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
@@ -32,6 +40,7 @@ export class KubehaError extends Error {
     this.col = opts.col;
     this.hint = opts.hint;
     this.exitCode = opts.exitCode ?? 2;
+    this.also = opts.also ?? [];
   }
 }
 

@@ -131,3 +131,22 @@ test('one listen address may be a string', () => {
   ]);
   assert.deepEqual(load('upstreams: [a:1]\n').listen, ['127.0.0.1:6443']);
 });
+
+test('every problem in a configuration is reported at once, one line each', () => {
+  const text =
+    'upstreams: [a:1]\nhealthCheck: {fall: "2", interval: fast, fal: 1}\nlisten_addr: x\n';
+  assert.throws(
+    () => load(text),
+    (err: unknown) => {
+      assert.ok(err instanceof KubehaError);
+      const lines = [err, ...err.also].map((e) => `${e.file}:${e.line}:${e.col}: ${e.message}`);
+      assert.deepEqual(lines.sort(), [
+        'proxy.yaml:2:15: healthCheck.fall: Invalid input: expected number, received string',
+        'proxy.yaml:2:26: healthCheck.interval: expected a duration such as 200ms, 1s, 10m',
+        'proxy.yaml:2:42: healthCheck.fal: unknown key "fal" (did you mean "fall"?)',
+        'proxy.yaml:3:1: listen_addr: unknown key "listen_addr"',
+      ]);
+      return true;
+    },
+  );
+});
