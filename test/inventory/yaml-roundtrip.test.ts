@@ -171,6 +171,14 @@ const key: fc.Arbitrary<PyKey> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<PyKey>(true, false, null) },
 );
 
+/** Keys Python's dict treats as the same (hash and ==): bools are ints, integral floats are ints. */
+function pythonKeyIdentity(k: PyKey): string {
+  if (k === true || k === false) return `n:${Number(k)}`;
+  if (typeof k === 'number') return `n:${k}`;
+  if (k instanceof AnsibleFloat) return `n:${k.value === 0 ? 0 : k.value}`;
+  return typeof k === 'string' ? `s:${k}` : `o:${String(k)}`;
+}
+
 const { value } = fc.letrec<{ value: AnsibleValue }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -180,7 +188,13 @@ const { value } = fc.letrec<{ value: AnsibleValue }>((tie) => ({
       weight: 1,
       arbitrary: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((pairs) => {
         const out: Record<string, AnsibleValue> = {};
-        for (const [k, v] of pairs) out[encodeKey(k)] = v;
+        const seen = new Set<string>();
+        for (const [k, v] of pairs) {
+          // A Python dict cannot hold both True and 1 (or False, 0 and 0.0): they are one key.
+          if (seen.has(pythonKeyIdentity(k))) continue;
+          seen.add(pythonKeyIdentity(k));
+          out[encodeKey(k)] = v;
+        }
         return out;
       }),
     },
