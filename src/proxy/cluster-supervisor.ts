@@ -39,6 +39,7 @@ interface WorkerSlot {
 
 export class ProxySupervisor {
   readonly control: ProxyControl;
+  private readonly fileLimit = readFileLimit();
   /** The supervisor's own data plane (with reusePort), over the control's pool. */
   private readonly plane?: DataPlane;
   /** Open connections in the workers, from their latest reports. */
@@ -64,7 +65,7 @@ export class ProxySupervisor {
       transition: (u) => this.broadcast({ t: 'health', key: u.key, health: u.health }),
       upstreamListChanged: () => void this.pushConfig(),
     });
-    if (cfg.reusePort) this.plane = new DataPlane(cfg, this.control.pool, log, readFileLimit());
+    if (cfg.reusePort) this.plane = new DataPlane(cfg, this.control.pool, log, this.fileLimit);
   }
 
   /** Worker processes to fork: the supervisor's own data plane counts as one. */
@@ -91,8 +92,11 @@ export class ProxySupervisor {
 
   /** Checks first; the workers bind (waiting up to bindRetry) while they run. */
   async start(): Promise<void> {
-    const limit = readFileLimit();
-    logFileLimit(this.log, limit, dataPathSettings(this.cfg, limit).maxConnections);
+    logFileLimit(
+      this.log,
+      this.fileLimit,
+      dataPathSettings(this.cfg, this.fileLimit).maxConnections,
+    );
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: WORKER_ENTRY });
     try {
