@@ -60,7 +60,8 @@ export class RequestLoop {
 export interface WatchOpen {
   ok: boolean;
   error?: string;
-  at: number;
+  start: number;
+  end: number;
 }
 
 /** `n` watch streams kept open: each one closed is re-opened after `backoffMs`. */
@@ -91,11 +92,11 @@ export class WatchPool {
         w = await openWatch({ ...via(this.ca), timeoutMs: 8000 });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        this.opens.push({ ok: false, error: e.code ?? e.message, at });
+        this.opens.push({ ok: false, error: e.code ?? e.message, start: at, end: Date.now() });
         await new Promise((r) => setTimeout(r, this.backoffMs));
         continue;
       }
-      this.opens.push({ ok: true, at });
+      this.opens.push({ ok: true, start: at, end: Date.now() });
       this.open.add(w);
       await Promise.race([w.closed, this.stopped]);
       this.open.delete(w);
@@ -134,12 +135,12 @@ export interface FaultWindow {
  * been on the failing upstream as it failed: a proxy at L4 cannot save a connection
  * already spliced) and the rest, which are the proxy's to answer for.
  */
-export function splitFailures(
-  results: RequestResult[],
+export function splitFailures<R extends { ok: boolean; start: number; end: number }>(
+  results: R[],
   windows: FaultWindow[],
-): { onFailing: RequestResult[]; unexplained: RequestResult[] } {
-  const onFailing: RequestResult[] = [];
-  const unexplained: RequestResult[] = [];
+): { onFailing: R[]; unexplained: R[] } {
+  const onFailing: R[] = [];
+  const unexplained: R[] = [];
   for (const r of results) {
     if (r.ok) continue;
     const during = windows.some((w) => r.start <= w.to && r.end >= w.from);

@@ -119,8 +119,3 @@ function deleteNamespace(ns: string): void {
   }
   spawnSync('ip', ['netns', 'del', ns]);
 }
-
-export function namespaceExists(name: string): boolean {
-  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  return out.split('\n').some((l) => l.split(' ')[0] === name);
-}
