@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/test/**/*.test.js) with node's test runner.
 // `npm test -- proxy inventory` runs only files whose path contains one of the words.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 // `npm test` runs this on the checkout's Node 24 (node_modules/.bin comes first on PATH).
@@ -31,6 +33,37 @@ if (files.length === 0) {
   console.error(`no test files under ${root} match ${filters.join(' ') || '(all)'}`);
   process.exit(1);
 }
-const args = ['--test', '--test-concurrency=2', ...passThrough, ...files];
+// Skipped tests are collected by a second reporter and listed at the end. With
+// KUBEHA_REQUIRE_TOOLS=1 (.ci/run, which installs every tool a test needs) any skip
+// fails the run: a test that needs a tool must not pass by not running.
+const dir = mkdtempSync(join(tmpdir(), 'kubeha-tests-'));
+const skipsFile = join(dir, 'skipped.jsonl');
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${join(dirname(fileURLToPath(import.meta.url)), 'skip-reporter.mjs')}`,
+  `--test-reporter-destination=${skipsFile}`,
+];
+const args = ['--test', '--test-concurrency=2', ...reporters, ...passThrough, ...files];
 const res = spawnSync(process.execPath, args, { stdio: 'inherit' });
+let skipped = [];
+try {
+  skipped = readFileSync(skipsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+} catch {
+  // no reporter output: the run itself failed, its status says so
+}
+rmSync(dir, { recursive: true, force: true });
+if (skipped.length > 0) {
+  console.log(`\nskipped (${skipped.length}):`);
+  for (const t of skipped) console.log(`  ${relative('.', t.file ?? '')}: ${t.name}: ${t.reason}`);
+}
+if (process.env.KUBEHA_REQUIRE_TOOLS === '1' && skipped.length > 0) {
+  console.error(
+    `run-tests: ${skipped.length} test(s) skipped, but KUBEHA_REQUIRE_TOOLS=1 says every tool is installed`,
+  );
+  process.exit(1);
+}
 process.exit(res.status ?? 1);

@@ -256,6 +256,7 @@ async function allPartitioned(rig: FaultRig): Promise<object> {
     readyzInPanic,
     recoveredAfterMs: recovered.held ? recovered.afterMs : -1,
     reconnected,
+    watchReopens: pool.closes,
     requests: requests.length,
     failed: failures(requests),
     spreadAfter,

@@ -72,7 +72,7 @@ async function proxyTo(upstreams: string[], extra: Record<string, unknown> = {})
     listen: [`127.0.0.1:${port}`],
     upstreams,
     admin: `127.0.0.1:${await freePort()}`,
-    healthCheck: { kind: 'tcp', interval: '200ms', timeout: '300ms', edgeInterval: '50ms' },
+    healthCheck: { kind: 'tcp', interval: '200ms', timeout: '1500ms', edgeInterval: '50ms' },
     ...extra,
   });
   const lines: string[] = [];
@@ -163,7 +163,10 @@ test('slow clients downloading at once get every byte (read buffers are never re
       // upstream trickles, so the proxy's small writes to it stay pending.
       s.pause();
       s.write(name);
-      await new Promise((r) => setTimeout(r, 400));
+      // Resume once this client's own buffer is full: by then the kernel's buffers
+      // between it and the proxy are too, and the proxy's writes are pending.
+      const full = await waitFor(() => s.readableLength >= s.readableHighWaterMark, 20_000);
+      assert.ok(full, `${name}: the stalled client's buffer never filled`);
       s.resume();
       await ended;
       return Buffer.concat(chunks);
@@ -203,7 +206,9 @@ test('idle timeout closes a silent connection; maxConnections drops the excess w
     await closed1; // the idle timeout, bounded by the test runner's timeout
     const m = parseMetrics(await (await fetch(`http://${daemon.adminAddress()}/metrics`)).text());
     assert.equal(
-      m.get(`kubeha_proxy_listener_dropped_connections_total{listener="127.0.0.1:${port}"}`),
+      m.get(
+        `kubeha_proxy_listener_dropped_connections_total{listener="${daemon.config.listen[0]}"}`,
+      ),
       1,
     );
     s2.destroy();

@@ -31,9 +31,14 @@ async function watches(rig: Rig, n: number): Promise<WatchHandle[]> {
 }
 
 // The longest a change can take to be acted on with FAST_CHECKS: one jittered
-// interval, the check timeout, the edge re-checks, plus generous slack for a
-// loaded CI machine. A bound on the wait, not a performance assertion.
-const DETECT_MS = 200 * 1.1 + 300 + 50 * FAST_CHECKS.fall + 300 + 1500;
+// interval, then `fall` checks that each may run into the timeout plus the edge
+// re-check, plus slack for a loaded CI machine. A bound on the wait, not a
+// performance assertion.
+const ms = (d: string) => Number(/^(\d+)ms$/.exec(d)![1]);
+const DETECT_MS =
+  ms(FAST_CHECKS.interval) * 1.1 +
+  FAST_CHECKS.fall * (ms(FAST_CHECKS.timeout) + ms(FAST_CHECKS.edgeInterval)) +
+  3000;
 
 test('least_conn spreads connections evenly; a killed upstream costs no new connection', async () => {
   const rig = await startRig();
@@ -146,7 +151,10 @@ test('a hung upstream (accepts, never answers TLS) is detected; its connections 
     const onTarget = ws.find((w) => w.servedBy === target.name)!;
     target.hang();
     assert.ok(await waitFor(() => healthOf(rig, target.address) === 'unhealthy', DETECT_MS));
-    assert.match(rig.daemon.pool.upstreams[2]!.health.reason, /timed out after 300ms/);
+    assert.match(
+      rig.daemon.pool.upstreams[2]!.health.reason,
+      new RegExp(`timed out after ${FAST_CHECKS.timeout}`),
+    );
     assert.ok(
       await waitFor(() => !onTarget.isOpen(), 1000),
       'the stalled watch was closed by the proxy',

@@ -39,10 +39,15 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-/** Fast checks for tests: the defaults' shape, scaled down. */
+/**
+ * Fast checks for tests: the defaults' shape, scaled down. The timeout is sized for a
+ * loaded 2-core machine, where an in-process TLS handshake can take hundreds of ms:
+ * a check timing out there would turn a healthy upstream unhealthy and move
+ * connections a test counts.
+ */
 export const FAST_CHECKS = {
   interval: '200ms',
-  timeout: '300ms',
+  timeout: '1500ms',
   edgeInterval: '50ms',
   jitter: 0.1,
   rise: 2,
@@ -104,11 +109,20 @@ export async function startRig(
   };
 }
 
-/** Waits until every upstream has had its first check. */
-export async function settled(rig: Rig, ms = 3000): Promise<void> {
+/**
+ * Waits until every upstream has had its first check and those on a serving lab
+ * server are healthy: a test that counts connections per upstream needs every one
+ * taking its share.
+ */
+export async function settled(rig: Rig, ms = 10_000): Promise<void> {
+  const ok = (u: { key: string; health: { health: string } }) => {
+    const lab = rig.lab.servers.find((s) => s.address === u.key);
+    if (!lab || lab.stats().mode !== 'serving') return u.health.health !== 'unknown';
+    return u.health.health === 'healthy';
+  };
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (rig.daemon.pool.upstreams.every((u) => u.health.health !== 'unknown')) return;
+    if (rig.daemon.pool.upstreams.every(ok)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('upstreams never checked');

@@ -3,8 +3,8 @@
  * opens a new connection every 10 ms and holds one watch; instance B starts on the
  * same addresses (SO_REUSEPORT); A gets SIGTERM. Prints one JSON line of what
  * happened. Run by restart.test.ts inside a network namespace of its own (so
- * net.ipv4.tcp_migrate_req can be set there), and by hand with
- * `node dist/test/proxy/restart-scenario.js [--workers N] [--seconds S]`.
+ * net.ipv4.tcp_migrate_req can be set there; it listens on 6443 and 8081 there), and by
+ * hand with `unshare --net sh -c 'ip link set lo up; exec node dist/test/proxy/restart-scenario.js'`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLabCluster } from '../../src/lab/cluster.js';
 import { httpsGet, openWatch, waitFor } from '../lab/tls-client.js';
-import { freePort } from './helpers.js';
 
 const BIN = new URL('../../../bin/kubeha', import.meta.url).pathname;
 const arg = (name: string, dflt: number) => {
@@ -65,8 +64,9 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'kubeha-restart-'));
   const procs: Proc[] = [];
   try {
-    const port = await freePort();
-    const admin = await freePort();
+    // A network namespace of its own: nothing else can hold these ports.
+    const port = 6443;
+    const admin = 8081;
     const file = join(dir, 'proxy.yaml');
     await writeFile(join(dir, 'ca.crt'), lab.ca.cert);
     await writeFile(
