@@ -24,13 +24,18 @@ export const duration = z
   })
   .describe('duration: "200ms", "1s", "10m", "1h", or milliseconds');
 
-const hostPort = z.string().superRefine((v, ctx) => {
-  try {
-    parseHostPort(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
+const address = (allowPortZero: boolean) =>
+  z.string().superRefine((v, ctx) => {
+    try {
+      parseHostPort(v, undefined, { allowPortZero });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+const hostPort = address(false);
+/** An address kubeha binds: port 0 lets the kernel pick (the "serving" log line and /status name it). */
+const bindAddress = address(true);
+const portZero = (a: string) => /:0$/.test(a);
 
 export const healthCheckSchema = z.strictObject({
   kind: z
@@ -64,7 +69,7 @@ export const proxyConfigSchema = z
   .strictObject({
     // One address may be written as a string: that is what a user means by it.
     listen: z
-      .union([hostPort, z.array(hostPort).min(1)])
+      .union([bindAddress, z.array(bindAddress).min(1)])
       .transform((v) => (typeof v === 'string' ? [v] : v))
       .default(['127.0.0.1:6443']),
     bindRetry: duration
@@ -79,7 +84,7 @@ export const proxyConfigSchema = z
         'bind with SO_REUSEPORT: a second kubeha with the same configuration can start beside this one (hitless restart); only processes of the same user can share',
       ),
     upstreams: z.array(hostPort).min(1).describe('API servers, HOST:PORT'),
-    admin: hostPort
+    admin: bindAddress
       .nullable()
       .default('127.0.0.1:8081')
       .describe('admin endpoint (/livez /readyz /healthz /metrics /status); null disables'),
@@ -138,6 +143,15 @@ export const proxyConfigSchema = z
       .default('info'),
   })
   .superRefine((c, ctx) => {
+    // node:cluster workers would each bind a port of their own.
+    if (c.workers > 1)
+      for (const [i, a] of c.listen.entries())
+        if (portZero(a))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['listen', i],
+            message: 'port 0 (the kernel picks one) needs workers: 1',
+          });
     // An endpoint list from an unverified server could send this node's API traffic anywhere.
     if (c.discovery.kubernetesEndpoints && c.healthCheck.caFile === undefined)
       ctx.addIssue({

@@ -148,11 +148,14 @@ export class ProxyControl {
   /** Binds the admin endpoint, waiting up to `bindRetry` for a taken address. */
   async listenAdmin(): Promise<void> {
     if (this.cfg.admin === null) return;
-    const admin = new AdminServer(parseHostPort(this.cfg.admin), {
-      ready: () => this.readiness(),
-      status: () => this.status(),
-      registry: this.metrics.registry,
-    });
+    const admin = new AdminServer(
+      parseHostPort(this.cfg.admin, undefined, { allowPortZero: true }),
+      {
+        ready: () => this.readiness(),
+        status: () => this.status(),
+        registry: this.metrics.registry,
+      },
+    );
     try {
       await admin.listen({
         reusePort: this.cfg.reusePort,

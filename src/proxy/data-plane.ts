@@ -56,7 +56,7 @@ export class DataPlane {
   async bind(addresses: string[], retryMs: number): Promise<ProxyListener[]> {
     const fresh: ProxyListener[] = [];
     const bindings = addresses
-      .map((a) => new ProxyListener(parseHostPort(a), this.dp))
+      .map((a) => new ProxyListener(parseHostPort(a, undefined, { allowPortZero: true }), this.dp))
       .filter((l) => !this.listeners.has(l.key));
     // All at once: during a takeover each address waits for its own holder.
     const results = await Promise.allSettled(
@@ -95,7 +95,9 @@ export class DataPlane {
    * ones stop accepting with their connections kept, settings apply in place.
    */
   async reload(cfg: ProxyConfig): Promise<void> {
-    const wanted = new Set(cfg.listen.map((a) => formatHostPort(parseHostPort(a))));
+    const wanted = new Set(
+      cfg.listen.map((a) => formatHostPort(parseHostPort(a, undefined, { allowPortZero: true }))),
+    );
     const added = await this.bind(cfg.listen, 0);
     for (const [key, l] of this.listeners) {
       if (wanted.has(key)) continue;

@@ -14,8 +14,15 @@ export interface HostPort {
   port: number;
 }
 
-/** `host:port`, `[v6]:port` → {host, port}. IPv6 must be bracketed when a port follows. */
-export function parseHostPort(text: string, defaultPort?: number): HostPort {
+/**
+ * `host:port`, `[v6]:port` → {host, port}. IPv6 must be bracketed when a port follows.
+ * Port 0 is accepted only for an address to bind (`allowPortZero`): the kernel picks one.
+ */
+export function parseHostPort(
+  text: string,
+  defaultPort?: number,
+  opts: { allowPortZero?: boolean } = {},
+): HostPort {
   const bad = (why: string) =>
     new KubehaError('E_ADDRESS', `invalid address "${text}": ${why}`, {
       hint: 'use HOST:PORT, or [IPv6]:PORT',
@@ -49,7 +56,8 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort {
     if (!/^\d{1,5}$/.test(portText)) throw bad('port is not a number');
     port = Number(portText);
   }
-  if (port < 1 || port > 65535) throw bad('port out of range 1-65535');
+  const least = opts.allowPortZero ? 0 : 1;
+  if (port < least || port > 65535) throw bad(`port out of range ${least}-65535`);
   return { host, port };
 }
 

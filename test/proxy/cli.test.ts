@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLabCluster } from '../../src/lab/cluster.js';
 import { waitFor } from '../lab/tls-client.js';
-import { freePort } from './helpers.js';
 
 const bin = new URL('../../../bin/kubeha', import.meta.url).pathname;
 
@@ -47,11 +46,10 @@ test('kubeha proxy: SIGHUP and file changes reload, a bad reload is rejected, SI
   let child: ChildProcess | undefined;
   try {
     const [a, b] = lab.servers.map((s) => s.address) as [string, string];
-    const port = await freePort();
-    const admin = await freePort();
     const file = join(dir, 'proxy.yaml');
+    // Port 0: the kernel picks; the "serving" line names the admin port, kept across reloads.
     const config = (ups: string[]) =>
-      `listen: ["127.0.0.1:${port}"]\nadmin: 127.0.0.1:${admin}\nupstreams: [${ups.join(', ')}]\ndrainTimeout: 100ms\n` +
+      `listen: ["127.0.0.1:0"]\nadmin: 127.0.0.1:0\nupstreams: [${ups.join(', ')}]\ndrainTimeout: 100ms\n` +
       `healthCheck: {interval: 200ms, caFile: ${join(dir, 'ca.crt')}}\n`;
     await writeFile(join(dir, 'ca.crt'), lab.ca.cert);
     await writeFile(file, config([a]));
@@ -61,6 +59,9 @@ test('kubeha proxy: SIGHUP and file changes reload, a bad reload is rejected, SI
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const adminPort = () => /"admin":"127\.0\.0\.1:(\d+)"/.exec(out)?.[1];
+    assert.ok(await waitFor(() => adminPort() !== undefined, 20_000), out);
+    const admin = adminPort()!;
     const status = async () => {
       try {
         const r = await fetch(`http://127.0.0.1:${admin}/status`);
@@ -74,7 +75,7 @@ test('kubeha proxy: SIGHUP and file changes reload, a bad reload is rejected, SI
     };
     let st: Awaited<ReturnType<typeof status>>;
     const until = async (cond: () => boolean) => {
-      const end = Date.now() + 5000;
+      const end = Date.now() + 15_000;
       while (Date.now() < end) {
         st = await status();
         if (st && cond()) return true;

@@ -8,18 +8,18 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
 import { labKubeconfig } from '../../src/lab/cluster.js';
 import { h2Get, waitFor } from '../lab/tls-client.js';
-import { freePort, settled, startRig, type Rig } from './helpers.js';
+import { boundPort, settled, startRig, type Rig } from './helpers.js';
 
 let rig: Rig;
 let v6Port: number;
 before(async () => {
-  v6Port = await freePort('::1');
   rig = await startRig();
   // A second listener on ::1 through a reload: IPv6 listeners work and can be added live.
   await rig.daemon.reload({
     ...rig.daemon.config,
-    listen: [...rig.daemon.config.listen, `[::1]:${v6Port}`],
+    listen: [...rig.daemon.config.listen, '[::1]:0'],
   });
+  v6Port = boundPort(rig.daemon.listenAddresses().find((a) => a.startsWith('[::1]')));
   await settled(rig);
 });
 after(async () => {

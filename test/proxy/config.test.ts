@@ -150,3 +150,20 @@ test('every problem in a configuration is reported at once, one line each', () =
     },
   );
 });
+
+test('port 0 binds a port the kernel picks: listen and admin only, and with one worker', () => {
+  const cfg = validateConfig({
+    listen: '127.0.0.1:0',
+    admin: '[::1]:0',
+    upstreams: ['127.0.10.11:6443'],
+  });
+  assert.deepEqual([cfg.listen, cfg.admin], [['127.0.0.1:0'], '[::1]:0']);
+  assert.throws(
+    () => validateConfig({ upstreams: ['127.0.10.11:0'] }),
+    /upstreams\.0: invalid address "127\.0\.10\.11:0": port out of range 1-65535/,
+  );
+  assert.throws(
+    () => validateConfig({ listen: ['127.0.0.1:0'], workers: 2, upstreams: ['127.0.10.11:6443'] }),
+    /listen\.0: port 0 \(the kernel picks one\) needs workers: 1/,
+  );
+});

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { ProxyDaemon } from '../../src/proxy/daemon.js';
 import { validateConfig } from '../../src/proxy/config.js';
 import { waitFor } from '../lab/tls-client.js';
-import { freePort, parseMetrics } from './helpers.js';
+import { boundPort, freePort, parseMetrics } from './helpers.js';
 
 interface Backend {
   server: Server;
@@ -67,11 +67,10 @@ async function backend(
 }
 
 async function proxyTo(upstreams: string[], extra: Record<string, unknown> = {}) {
-  const port = await freePort();
   const cfg = validateConfig({
-    listen: [`127.0.0.1:${port}`],
+    listen: ['127.0.0.1:0'],
     upstreams,
-    admin: `127.0.0.1:${await freePort()}`,
+    admin: '127.0.0.1:0',
     healthCheck: { kind: 'tcp', interval: '200ms', timeout: '1500ms', edgeInterval: '50ms' },
     ...extra,
   });
@@ -80,7 +79,7 @@ async function proxyTo(upstreams: string[], extra: Record<string, unknown> = {})
     logger: pino({ level: 'info' }, { write: (s: string) => void lines.push(s) }),
   });
   await daemon.start();
-  return { daemon, port, lines };
+  return { daemon, port: boundPort(daemon.listenAddresses()[0]), lines };
 }
 
 function dial(port: number, allowHalfOpen = false): Promise<Socket> {

@@ -10,6 +10,12 @@ import { validateConfig } from '../../src/proxy/config.js';
 import type { ProxyConfigInput } from '../../src/proxy/config-schema.js';
 import { startLabCluster, type LabCluster, type LabClusterOptions } from '../../src/lab/cluster.js';
 
+/**
+ * A port nothing listens on right now. Only for a port that must stay closed (a
+ * refused connect) or that another program (nginx, a container) must be told before
+ * it starts: it is free only until someone else binds it. Whatever kubeha listens on
+ * in a test binds port 0 and reads the port back (`boundPort`).
+ */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -19,6 +25,13 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** The port of an address kubeha bound with port 0, as listenAddresses()/adminAddress() give it. */
+export function boundPort(address: string | undefined): number {
+  const port = Number(/:(\d+)$/.exec(address ?? '')?.[1]);
+  if (!port) throw new Error(`not a bound address: ${address}`);
+  return port;
 }
 
 export interface LogLine {
@@ -59,8 +72,6 @@ export async function startRig(
   labOpts: LabClusterOptions = {},
 ): Promise<Rig> {
   const lab = await startLabCluster({ watchEventIntervalMs: 50, ...labOpts });
-  const port = await freePort();
-  const adminPort = await freePort();
   const upstreams = lab.servers.map((s) => s.address);
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -77,9 +88,9 @@ export async function startRig(
     writeFileSync(caFile, lab.ca.cert);
   }
   const cfg = validateConfig({
-    listen: [`127.0.0.1:${port}`],
+    listen: ['127.0.0.1:0'],
     upstreams,
-    admin: `127.0.0.1:${adminPort}`,
+    admin: '127.0.0.1:0',
     shutdownTimeout: '200ms',
     ...overrides,
     healthCheck: {
@@ -95,6 +106,8 @@ export async function startRig(
     await lab.close();
     throw err;
   }
+  const port = boundPort(daemon.listenAddresses()[0]);
+  const adminPort = boundPort(daemon.adminAddress());
   return {
     lab,
     daemon,

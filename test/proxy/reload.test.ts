@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { httpsGet, openWatch, waitFor } from '../lab/tls-client.js';
 import { validateConfig } from '../../src/proxy/config.js';
 import { KubehaError } from '../../src/shared/errors.js';
-import { freePort, settled, startRig } from './helpers.js';
+import { boundPort, settled, startRig } from './helpers.js';
 
 test('reload: added upstreams join, removed ones drain, established connections survive', async () => {
   const rig = await startRig({ drainTimeout: '600ms' });
@@ -51,16 +51,15 @@ test('reload: listeners change without dropping established connections', async 
   try {
     await settled(rig);
     const w = await openWatch({ host: '127.0.0.1', port: rig.port, ca: rig.lab.ca.cert });
-    const newPort = await freePort();
-    await rig.daemon.reload(
-      validateConfig({ ...rig.daemon.config, listen: [`127.0.0.1:${newPort}`] }),
-    );
+    // Another address, so the new listener is not the old one (both bind port 0).
+    await rig.daemon.reload(validateConfig({ ...rig.daemon.config, listen: ['127.0.0.2:0'] }));
+    const newPort = boundPort(rig.daemon.listenAddresses()[0]);
     await assert.rejects(
       httpsGet({ host: '127.0.0.1', port: rig.port, path: '/version', ca: rig.lab.ca.cert }),
       /ECONNREFUSED/,
     );
     const r = await httpsGet({
-      host: '127.0.0.1',
+      host: '127.0.0.2',
       port: newPort,
       path: '/version',
       ca: rig.lab.ca.cert,
@@ -83,8 +82,8 @@ test('an invalid reload is rejected and the running configuration keeps serving'
   const blocker = createServer();
   try {
     await settled(rig);
-    const busy = await freePort();
-    await new Promise<void>((r) => blocker.listen(busy, '127.0.0.1', r));
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const busy = (blocker.address() as { port: number }).port;
     const cfg = rig.daemon.config;
     await assert.rejects(
       rig.daemon.reload(
