@@ -93,7 +93,7 @@ test('kubeha proxy: SIGHUP and file changes reload, a bad reload is rejected, SI
     await writeFile(file, 'upstreams: [nope\n');
     child.kill('SIGHUP');
     assert.ok(
-      await waitFor(() => /reload rejected, keeping the running configuration/.test(out), 5000),
+      await waitFor(() => /reload rejected, keeping the running configuration/.test(out), 10_000),
       out,
     );
     assert.equal((await status())?.upstreams.length, 2);

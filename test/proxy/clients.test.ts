@@ -78,16 +78,16 @@ test('a client-node Watch is moved off an upstream that goes unready and resumes
       },
     );
   const first = await start();
-  assert.ok(await waitFor(() => servedBy.length === 1, 2000));
+  assert.ok(await waitFor(() => servedBy.length === 1, 10_000));
   const victim = rig.lab.servers.find((s) => s.name === servedBy[0])!;
   victim.unready();
   try {
     assert.ok(
-      await waitFor(() => ended === 1, 4000),
+      await waitFor(() => ended === 1, 10_000),
       'the watch ended when its upstream turned unhealthy',
     );
     const second = await start();
-    assert.ok(await waitFor(() => servedBy.length === 2, 2000));
+    assert.ok(await waitFor(() => servedBy.length === 2, 10_000));
     assert.notEqual(servedBy[1], victim.name);
     second.abort();
   } finally {

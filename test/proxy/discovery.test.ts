@@ -48,7 +48,7 @@ test('discovery adds the API servers default/kubernetes lists and drains those i
   try {
     await rig.daemon.reload({ ...rig.daemon.config, upstreams: [a.address] });
     const keys = () => rig.daemon.pool.upstreams.filter((u) => !u.draining).map((u) => u.key);
-    assert.ok(await waitFor(() => keys().length === 3, 5000), keys().join(','));
+    assert.ok(await waitFor(() => keys().length === 3, 10_000), keys().join(','));
     assert.deepEqual(keys(), [a.address, ...[b.address, c.address].sort()]);
     assert.ok(
       await waitFor(
@@ -57,11 +57,11 @@ test('discovery adds the API servers default/kubernetes lists and drains those i
       ),
     );
     rig.lab.publishEndpoints([a, b].map((s) => ({ ip: s.host, port: s.port })));
-    assert.ok(await waitFor(() => !keys().includes(c.address), 3000), keys().join(','));
+    assert.ok(await waitFor(() => !keys().includes(c.address), 10_000), keys().join(','));
     // The configured upstream stays even when the API servers stop listing it.
     rig.lab.publishEndpoints([{ ip: b.host, port: b.port }]);
     assert.ok(
-      await waitFor(() => keys().join() === [a.address, b.address].join(), 3000),
+      await waitFor(() => keys().join() === [a.address, b.address].join(), 10_000),
       keys().join(','),
     );
     assert.ok(rig.logs.some((l) => /^default\/kubernetes endpoints: /.test(l.msg)));

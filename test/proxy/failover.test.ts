@@ -156,7 +156,7 @@ test('a hung upstream (accepts, never answers TLS) is detected; its connections 
       new RegExp(`timed out after ${FAST_CHECKS.timeout}`),
     );
     assert.ok(
-      await waitFor(() => !onTarget.isOpen(), 1000),
+      await waitFor(() => !onTarget.isOpen(), 10_000),
       'the stalled watch was closed by the proxy',
     );
     assert.ok(ws.filter((w) => w !== onTarget).every((w) => w.isOpen()));

@@ -24,6 +24,8 @@ const NEW_CONNECTION_EVERY_MS = 10;
 
 export interface RestartResult {
   requests: number;
+  /** Connections opened between A's SIGTERM and A's exit: the window a failure would show in. */
+  requestsWhileStopping: number;
   failed: number;
   errors: string[];
   watchClosedAfterMs: number;
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500)); // B's checks settle; both serve
 
     const term = Date.now();
+    const requestsAtTerm = requests;
     a.child.kill('SIGTERM');
     const watchClosedAt = await Promise.race([
       watch.closed,
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
       new Promise<null>((r) => setTimeout(() => r(null), DRAIN_MS + 10_000)),
     ]);
     const aExitedAt = Date.now();
+    const requestsWhileStopping = requests - requestsAtTerm;
     await new Promise((r) => setTimeout(r, 500));
     looping = false;
     await loop;
@@ -142,6 +146,7 @@ async function main(): Promise<void> {
     };
     const result: RestartResult = {
       requests,
+      requestsWhileStopping,
       failed: errors.length,
       errors: [...new Set(errors)],
       watchClosedAfterMs: watchClosedAt - term,

@@ -35,7 +35,12 @@ for (const workers of [1, 2]) {
   test(`restart with workers: ${workers}: B beside A, A stopped: no failed connection, watch moves to B, A exits`, () => {
     const r = runInNamespace(workers);
     assert.equal(r.migrateReq, '1');
-    assert.ok(r.requests >= 100, `the loop ran (${r.requests} connections)`);
+    // How many connections a loaded machine manages varies; what matters is that the
+    // loop kept opening them while A stopped.
+    assert.ok(
+      r.requestsWhileStopping >= 20,
+      `the loop ran while A stopped (${r.requestsWhileStopping} of ${r.requests} connections)`,
+    );
     assert.equal(r.failed, 0, `failed connections: ${r.errors.join(', ')}`);
     assert.ok(
       r.watchClosedAfterMs >= 900 && r.watchClosedAfterMs <= 3000,

@@ -54,7 +54,10 @@ test('bindRetry: kubeha waits while nginx-proxy holds the port, names it, then t
   try {
     // nginx serves meanwhile: the port is really taken.
     assert.ok(
-      await waitFor(() => /is taken \(held by pid \d+ \(nginx\)\): waiting for it/.test(out), 5000),
+      await waitFor(
+        () => /is taken \(held by pid \d+ \(nginx\)\): waiting for it/.test(out),
+        10_000,
+      ),
       out,
     );
     assert.equal((await httpsGet(via)).status, 200);
@@ -62,11 +65,13 @@ test('bindRetry: kubeha waits while nginx-proxy holds the port, names it, then t
     assert.equal(readyz.status, 503, 'not ready while it cannot serve');
     assert.match(await readyz.text(), /not serving yet: binding 127\.0\.0\.1:/);
     // checks ran while waiting
-    assert.ok(await waitFor(() => /unknown -> healthy/.test(out), 5000), out);
+    assert.ok(await waitFor(() => /unknown -> healthy/.test(out), 10_000), out);
 
     nginx.kill('SIGTERM'); // what the container runtime sends when kubelet removes nginx-proxy
     await nginxExited;
-    assert.ok(await waitFor(() => /listener 127\.0\.0\.1:\d+ bound after waiting/.test(out), 3000));
+    assert.ok(
+      await waitFor(() => /listener 127\.0\.0\.1:\d+ bound after waiting/.test(out), 10_000),
+    );
     assert.equal((await httpsGet(via)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200);
   } finally {

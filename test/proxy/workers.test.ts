@@ -53,7 +53,7 @@ for (const reusePort of [true, false]) {
       // Health decided once in the supervisor, acted on in every worker.
       target.unready();
       assert.ok(
-        await waitFor(() => onTarget.every((w) => !w.isOpen()), 3000),
+        await waitFor(() => onTarget.every((w) => !w.isOpen()), 10_000),
         'watches on the unready upstream closed',
       );
       assert.ok(ws.filter((w) => w.servedBy !== target.name).every((w) => w.isOpen()));
@@ -65,7 +65,7 @@ for (const reusePort of [true, false]) {
       // A dead upstream: connect refused in a worker, retried there, reported to the supervisor.
       target.ready();
       assert.ok(
-        await waitFor(() => sup.control.pool.upstreams[0]!.health.health === 'healthy', 3000),
+        await waitFor(() => sup.control.pool.upstreams[0]!.health.health === 'healthy', 10_000),
       );
       await lab.servers[1]!.die();
       const results = await Promise.allSettled(
