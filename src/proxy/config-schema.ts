@@ -127,6 +127,11 @@ export const proxyConfigSchema = z
     unhealthyGrace: duration
       .prefault('0s')
       .describe('close connections of an upstream that turned unhealthy after this'),
+    failoverHold: duration
+      .prefault('3s')
+      .describe(
+        'when upstreams fail within this long of each other, or panic mode has just ended, keep the connections of unhealthy ones until health has been steady this long, so they are not moved onto the next server to fail; 0 disables',
+      ),
     drainTimeout: duration.prefault('30s'),
     shutdownTimeout: duration
       .prefault('3s')

@@ -77,6 +77,8 @@ export function statusReport(
         since: new Date(u.health.since).toISOString(),
         reason: u.health.reason,
         draining: u.draining,
+        // In panic mode an unhealthy upstream still takes new connections: say so.
+        takesNewConnections: pool.takesConnections(u),
         activeConnections: c.active,
         totalConnections: c.total,
         connectFailures: c.connectFailures,

@@ -44,8 +44,8 @@ export function createMetrics(src: MetricsSources): ProxyMetrics {
   perUpstream(
     'kubeha_proxy_upstream_up',
     '1 when the upstream takes new connections (healthy or not yet checked, or any in panic mode), else 0.',
-    // In panic mode every upstream that is not draining takes connections (selection.ts).
-    (u) => (!u.draining && (src.pool().inPanic || u.health.health !== 'unhealthy') ? 1 : 0),
+    // The pool's own answer (selection.ts): in panic mode every serving upstream takes connections.
+    (u) => (src.pool().takesConnections(u) ? 1 : 0),
     'gauge',
   );
   perUpstream(

@@ -9,6 +9,7 @@ export function poolSettings(cfg: ProxyConfig): PoolSettings {
     thresholds: { rise: cfg.healthCheck.rise, fall: cfg.healthCheck.fall },
     passive: { maxFails: cfg.passive.maxFails, failTimeoutMs: cfg.passive.failTimeout },
     unhealthyGraceMs: cfg.unhealthyGrace,
+    failoverHoldMs: cfg.failoverHold,
     drainTimeoutMs: cfg.drainTimeout,
   };
 }

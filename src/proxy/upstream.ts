@@ -51,6 +51,8 @@ export class Upstream {
   lastCheck?: CheckRecord;
   /** Timer closing this upstream's connections after the unhealthy grace or drain timeout. */
   closeTimer?: NodeJS.Timeout;
+  /** When closeTimer fires (unhealthy closes only). */
+  closeAt?: number;
 
   connectionsTotal = 0;
   connectFailures = 0;
