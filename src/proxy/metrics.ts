@@ -103,6 +103,12 @@ export function createMetrics(src: MetricsSources): ProxyMetrics {
     'counter',
   );
   perUpstream(
+    'kubeha_proxy_upstream_rebalanced_connections_total',
+    'Client connections closed on the upstream to even out the load (rebalance), so they reconnect elsewhere.',
+    (u) => u.counters().closedRebalanced,
+    'counter',
+  );
+  perUpstream(
     'kubeha_proxy_upstream_drained_connections_total',
     'Client connections closed at the drain timeout of a removed upstream.',
     (u) => u.counters().closedDrained,

@@ -25,6 +25,7 @@ export interface UpstreamCounters {
   connectFailures: number;
   closedUnhealthy: number;
   closedDrained: number;
+  closedRebalanced: number;
   fromClients: number;
   toClients: number;
 }
@@ -35,6 +36,7 @@ export const zeroCounters = (): UpstreamCounters => ({
   connectFailures: 0,
   closedUnhealthy: 0,
   closedDrained: 0,
+  closedRebalanced: 0,
   fromClients: 0,
   toClients: 0,
 });
@@ -59,6 +61,7 @@ export class Upstream {
   checkFailures = 0;
   closedUnhealthy = 0;
   closedDrained = 0;
+  closedRebalanced = 0;
   /** Bytes of connections already closed; open ones are added at scrape time. */
   closedBytesFromClients = 0;
   closedBytesToClients = 0;
@@ -83,6 +86,7 @@ export class Upstream {
       connectFailures: this.connectFailures,
       closedUnhealthy: this.closedUnhealthy,
       closedDrained: this.closedDrained,
+      closedRebalanced: this.closedRebalanced,
       fromClients: this.bytesFromClients(),
       toClients: this.bytesToClients(),
     };
@@ -98,6 +102,7 @@ export class Upstream {
       connectFailures: l.connectFailures,
       closedUnhealthy: l.closedUnhealthy + r.closedUnhealthy,
       closedDrained: l.closedDrained + r.closedDrained,
+      closedRebalanced: l.closedRebalanced + r.closedRebalanced,
       fromClients: l.fromClients + r.fromClients,
       toClients: l.toClients + r.toClients,
     };

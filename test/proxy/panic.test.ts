@@ -4,6 +4,9 @@ import { waitFor } from '../lab/tls-client.js';
 import { adminGet, parseMetrics, settled, startRig, type Rig } from './helpers.js';
 import { reopeningStreams } from './streams.js';
 
+// Check timeouts sized for a loaded machine: these tests fail servers by /readyz 500, never by silence.
+const CHECKS = { healthCheck: { timeout: '2s' } };
+
 const via = (rig: Rig) => ({
   host: '127.0.0.1',
   port: rig.port,
@@ -17,7 +20,7 @@ const spread = (m: Map<string, number>) => JSON.stringify(Object.fromEntries(m))
 // the hold the first server's clients moved to the second, both moved to the third,
 // and panic mode kept all 30 there.
 test('servers failing together: connections are not piled onto the last to fail, and recovery closes none', async () => {
-  const rig = await startRig({}, { watchEventIntervalMs: 1000 });
+  const rig = await startRig(CHECKS, { watchEventIntervalMs: 1000 });
   const streams = await reopeningStreams(via(rig), 30);
   try {
     await settled(rig);
@@ -77,7 +80,7 @@ test('servers failing together: connections are not piled onto the last to fail,
 });
 
 test('a lone failure is not held: its connections move at once', async () => {
-  const rig = await startRig({}, { watchEventIntervalMs: 1000 });
+  const rig = await startRig(CHECKS, { watchEventIntervalMs: 1000 });
   const streams = await reopeningStreams(via(rig), 6);
   try {
     await settled(rig);
