@@ -4,7 +4,7 @@
  * path pays nothing for metrics. Names follow Prometheus conventions: a
  * `kubeha_proxy_` prefix, `_total` counters, base units (seconds, bytes).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { ListenerCounters } from './data-path.js';
 import type { Upstream } from './upstream.js';
@@ -22,6 +22,10 @@ export interface ProxyMetrics {
 
 export function createMetrics(src: MetricsSources): ProxyMetrics {
   const registry = new Registry();
+  // process_* (CPU, RSS, open fds) and nodejs_* (event-loop lag, heap, GC): expected of a
+  // node-critical daemon. Only the control process loads this module; worker processes
+  // carry no collectors.
+  collectDefaultMetrics({ register: registry });
   const up = () => src.pool().upstreams;
   const perUpstream = (
     name: string,
