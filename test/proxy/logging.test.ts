@@ -72,7 +72,9 @@ test('kubeha proxy logs JSON with level names when stdout is not a terminal, tex
   const text = (await proxyOutput('--log-format', 'text', '--workers', '2')).trim().split('\n');
   for (const l of text) assert.match(l, /^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO |WARN |ERROR) /, l);
   assert.ok(
-    text.some((l) => / INFO {2}kubeha proxy serving 127\.0\.0\.1:\d+ -> 127\.0\.10\.41:6443/.test(l)),
+    text.some((l) =>
+      / INFO {2}kubeha proxy serving 127\.0\.0\.1:\d+ -> 127\.0\.10\.41:6443/.test(l),
+    ),
   );
 
   const bad = kubehaCli('proxy', '--upstream', '127.0.10.41:6443', '--log-format', 'xml');
