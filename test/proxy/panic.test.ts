@@ -2,17 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../lab/tls-client.js';
 import { adminGet, parseMetrics, settled, startRig, type Rig } from './helpers.js';
-import { reopeningStreams } from './streams.js';
-
-// Check timeouts sized for a loaded machine: these tests fail servers by /readyz 500, never by silence.
-const CHECKS = { healthCheck: { timeout: '2s' } };
-
-const via = (rig: Rig) => ({
-  host: '127.0.0.1',
-  port: rig.port,
-  ca: rig.lab.ca.cert,
-  servername: 'localhost',
-});
+import { CHECKS, reopeningStreams, via } from './streams.js';
 
 const spread = (m: Map<string, number>) => JSON.stringify(Object.fromEntries(m));
 

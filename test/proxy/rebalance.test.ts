@@ -15,17 +15,7 @@ import {
   startRig,
   type Rig,
 } from './helpers.js';
-import { reopeningStreams, type Streams } from './streams.js';
-
-// Check timeouts sized for a loaded machine: these tests fail servers by /readyz 500, never by silence.
-const CHECKS = { healthCheck: { timeout: '2s' } };
-
-const via = (rig: Rig) => ({
-  host: '127.0.0.1',
-  port: rig.port,
-  ca: rig.lab.ca.cert,
-  servername: 'localhost',
-});
+import { CHECKS, reopeningStreams, via, type Streams } from './streams.js';
 
 const spread = (s: Streams) => JSON.stringify(Object.fromEntries(s.counts()));
 const perServer = (rig: Rig, s: Streams) => rig.lab.servers.map((x) => s.counts().get(x.name) ?? 0);

@@ -4,6 +4,18 @@
  * counts() says how many are open on each lab server right now.
  */
 import { openWatch, type GetOptions, type WatchHandle } from '../lab/tls-client.js';
+import type { Rig } from './helpers.js';
+
+/** Check timeouts sized for a loaded machine, for tests that fail servers by /readyz 500. */
+export const CHECKS = { healthCheck: { timeout: '2s' } };
+
+/** Where a client reaches the lab through the rig's proxy. */
+export const via = (rig: Rig) => ({
+  host: '127.0.0.1',
+  port: rig.port,
+  ca: rig.lab.ca.cert,
+  servername: 'localhost',
+});
 
 export interface Streams {
   /** Open streams per server name. */
