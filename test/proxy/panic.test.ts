@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../lab/tls-client.js';
-import { adminGet, parseMetrics, settled, startRig, type Rig } from './helpers.js';
+import { adminGet, parseMetrics, settled, startRig } from './helpers.js';
 import { CHECKS, reopeningStreams, via } from './streams.js';
 
 const spread = (m: Map<string, number>) => JSON.stringify(Object.fromEntries(m));
