@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { pino } from 'pino';
+import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from '../proxy/logger.js';
 import { KubehaError, formatError, isKubehaError } from '../shared/errors.js';
 import type { RawConfig } from '../proxy/config.js';
 import { loadProxyConfigIsolated } from '../proxy/config-isolated.js';
@@ -22,6 +22,7 @@ export interface ProxyOptions {
   certFile?: string;
   keyFile?: string;
   logLevel?: string;
+  logFormat?: string;
   discover?: boolean;
   workers?: number;
   checkConfig?: boolean;
@@ -70,6 +71,11 @@ export async function runProxy(opts: ProxyOptions): Promise<void> {
       hint: 'give --upstream HOST:PORT (repeatable) or --config FILE',
     });
   }
+  if (opts.logFormat !== undefined && !LOG_FORMATS.includes(opts.logFormat as LogFormat)) {
+    throw new KubehaError('E_USAGE', `--log-format ${opts.logFormat}: expected text or json`);
+  }
+  const logFormat =
+    (opts.logFormat as LogFormat | undefined) ?? defaultLogFormat(process.stdout.isTTY);
   const flags = flagsToConfig(opts);
   // yaml and zod load in a thread that ends after each load: the proxy never keeps them.
   const load = () => loadProxyConfigIsolated(opts.config, flags);
@@ -78,16 +84,17 @@ export async function runProxy(opts: ProxyOptions): Promise<void> {
     process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
     return;
   }
-  const logger = pino({
-    level: cfg.logLevel,
-    base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  const logger = createLogger({ level: cfg.logLevel, format: logFormat });
   const version = await packageVersion();
   // Each process loads only the composition it runs.
   const daemon =
     cfg.workers > 1
-      ? new (await import('../proxy/cluster-supervisor.js')).ProxySupervisor(cfg, logger, version)
+      ? new (await import('../proxy/cluster-supervisor.js')).ProxySupervisor(
+          cfg,
+          logger,
+          version,
+          logFormat,
+        )
       : new (await import('../proxy/daemon.js')).ProxyDaemon(cfg, { logger, version });
   await daemon.start();
 

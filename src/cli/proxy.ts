@@ -34,6 +34,7 @@ export function registerProxy(program: Command): void {
     )
     .option('--discover', 'also use the API servers listed in the default/kubernetes Endpoints')
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent')
+    .option('--log-format <format>', 'text or json (default: text on a terminal, json otherwise)')
     .option('--check-config', 'validate the configuration, print it as JSON and exit')
     .option('--schema', "print the configuration's JSON Schema and exit")
     .action(async (opts) => {

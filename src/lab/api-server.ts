@@ -51,6 +51,8 @@ export interface LabStats {
   mode: LabMode;
   openConnections: number;
   acceptedTotal: number;
+  /** TLS handshakes completed (what a fresh connection per health check costs the server). */
+  handshakesTotal: number;
   requestsTotal: number;
   openWatches: number;
 }
@@ -69,6 +71,7 @@ export class LabApiServer {
   private listening = false;
   private resourceVersion = 1000;
   private acceptedTotal = 0;
+  private handshakesTotal = 0;
   private requestsTotal = 0;
 
   constructor(private readonly opts: LabServerOptions) {
@@ -90,6 +93,7 @@ export class LabApiServer {
       this.sessions.add(s);
       s.on('close', () => this.sessions.delete(s));
     });
+    this.secure.on('secureConnection', () => this.handshakesTotal++);
     this.secure.on('tlsClientError', () => {}); // clients going away mid-handshake is normal here
     // A plain TCP listener in front decides per connection whether TLS ever starts.
     this.raw = createServer((socket) => this.accept(socket));
@@ -127,6 +131,7 @@ export class LabApiServer {
       mode: this.mode,
       openConnections: this.sockets.size,
       acceptedTotal: this.acceptedTotal,
+      handshakesTotal: this.handshakesTotal,
       requestsTotal: this.requestsTotal,
       openWatches: this.watches.size,
     };

@@ -1,3 +1,4 @@
+import { checkIntervalFor, type CheckIntervalPlan } from './check-interval.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
 import { kubehaVersion } from '../shared/package-version.js';
@@ -56,6 +57,8 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
   const access = accessTable(cluster);
   const first = cluster.controlPlanes[0];
   const ext = externalKubeconfig(cluster);
+  // Every node with a local proxy checks every API server.
+  const checks = checkIntervalFor(cluster.hosts.filter((h) => h.localProxy).length);
   const plan: Plan = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kubespray: { version: opts.era.id, label: opts.era.label },
@@ -80,7 +83,9 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
       global: first?.globalEndpoint ?? null,
       external: ext?.endpoint ?? null,
     },
-    hosts: cluster.hosts.map((h) => planHost(cluster, h, opts.kubehaVersion ?? kubehaVersion())),
+    hosts: cluster.hosts.map((h) =>
+      planHost(cluster, h, opts.kubehaVersion ?? kubehaVersion(), checks),
+    ),
     access,
     certificateSans: apiserverSans(cluster),
     eraDifferences: [],
@@ -138,7 +143,12 @@ export function accessTable(cluster: KsCluster): AccessRow[] {
   });
 }
 
-function planHost(cluster: KsCluster, h: KsHost, version: string): PlanHost {
+function planHost(
+  cluster: KsCluster,
+  h: KsHost,
+  version: string,
+  checks: CheckIntervalPlan,
+): PlanHost {
   const roles = [
     ...(h.controlPlane ? ['control-plane'] : []),
     ...(h.worker ? ['worker'] : []),
@@ -153,15 +163,20 @@ function planHost(cluster: KsCluster, h: KsHost, version: string): PlanHost {
     mainIpSource: h.net.mainIpSource,
     kubeApiserverEndpoint: h.endpoint,
     kubeApiserverGlobalEndpoint: h.globalEndpoint,
-    localProxy: h.localProxy ? localProxy(cluster, h, version) : null,
+    localProxy: h.localProxy ? localProxy(cluster, h, version, checks) : null,
   };
 }
 
-function localProxy(cluster: KsCluster, h: KsHost, version: string): PlanLocalProxy {
+function localProxy(
+  cluster: KsCluster,
+  h: KsHost,
+  version: string,
+  checks: CheckIntervalPlan,
+): PlanLocalProxy {
   const type = h.localProxy!;
   const port = h.localLbPort;
   const s = h.scope;
-  const kubeha = kubehaSettings(h, version);
+  const kubeha = kubehaSettings(h, version, checks);
   const listen = [`127.0.0.1:${port}`, ...(h.ipv6Stack ? [`[::1]:${port}`] : [])];
   const healthListen =
     type === 'kubeha'
@@ -228,7 +243,11 @@ const MANIFEST_FILE = {
 };
 
 /** kubeha's inputs on a host (src/kubespray/defaults.ts KUBEHA_DEFAULTS for the defaults). */
-function kubehaSettings(h: KsHost, version: string): PlanKubehaSettings {
+function kubehaSettings(
+  h: KsHost,
+  version: string,
+  healthCheck: CheckIntervalPlan,
+): PlanKubehaSettings {
   const s = h.scope;
   return {
     image: `${s.string('kubeha_image_repo')}:${s.string('kubeha_image_tag') ?? version}`,
@@ -236,6 +255,7 @@ function kubehaSettings(h: KsHost, version: string): PlanKubehaSettings {
     certDir: s.string('kube_cert_dir') ?? '/etc/kubernetes/ssl',
     adminPort: h.healthPort ?? KUBEHA_ADMIN_PORT,
     binDir: s.string('bin_dir') ?? '/usr/local/bin',
+    healthCheck,
   };
 }
 

@@ -41,6 +41,11 @@ export function formatPlanTable(plan: Plan, wide = false): string {
       lines.set(text, [...(lines.get(text) ?? []), h.name]);
     }
     for (const [text, hosts] of lines) out.push(`  ${hostList(hosts)}: ${text}`);
+    const kubeha = proxies.find((h) => h.localProxy!.type === 'kubeha')?.localProxy;
+    if (kubeha)
+      out.push(
+        `  kubeha health checks every ${kubeha.settings.kubeha.healthCheck.interval}: ${kubeha.settings.kubeha.healthCheck.why}`,
+      );
   } else {
     out.push('', 'Local proxies: none');
   }

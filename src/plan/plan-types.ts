@@ -97,6 +97,8 @@ export interface PlanProxySettings {
   kubeha: PlanKubehaSettings;
 }
 
+import type { CheckIntervalPlan } from './check-interval.js';
+
 export interface PlanKubehaSettings {
   /** kubeha_image_repo:kubeha_image_tag (defaults {{ github_image_repo }}/kubeha/kubeha and kubeha's version) */
   image: string;
@@ -108,6 +110,8 @@ export interface PlanKubehaSettings {
   adminPort: number;
   /** bin_dir: where the systemd unit expects the kubeha command */
   binDir: string;
+  /** healthCheck.interval scaled with the number of nodes running a proxy (check-interval.ts) */
+  healthCheck: CheckIntervalPlan;
 }
 
 export interface PlanHost {

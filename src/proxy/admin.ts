@@ -6,6 +6,7 @@
  * /status: JSON of every upstream.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { HostPort } from '../shared/address.js';
 import { listenWithRetry, type BindOptions } from './bind.js';
@@ -24,34 +25,21 @@ export class AdminServer {
     src: AdminSources,
   ) {
     this.server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://admin').pathname;
-      if (req.method !== 'GET' && req.method !== 'HEAD')
-        return text(res, 405, 'method not allowed\n');
-      switch (path) {
-        case '/livez':
-          return text(res, 200, 'ok\n');
-        case '/readyz':
-        case '/healthz': {
-          const r = src.ready();
-          return text(res, r.ok ? 200 : 503, `${r.detail}\n`);
-        }
-        case '/metrics':
-          src.registry.metrics().then(
-            (body) => {
-              res.writeHead(200, { 'content-type': src.registry.contentType });
-              res.end(body);
-            },
-            (err: Error) => text(res, 500, `${err.message}\n`),
-          );
-          return;
-        case '/status':
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(`${JSON.stringify(src.status(), null, 2)}\n`);
-          return;
-        default:
-          return text(res, 404, 'not found: try /livez /readyz /healthz /metrics /status\n');
+      // Whatever arrives gets an answer: a handler that threw would take the proxy down.
+      try {
+        route(src, req.method, req.url, res);
+      } catch (err) {
+        if (!res.headersSent) text(res, 500, `${(err as Error).message}\n`);
+        else res.destroy();
       }
     });
+    // CONNECT and Upgrade requests bypass the handler: without these the socket is just dropped.
+    const refuse = (_req: unknown, socket: Duplex) =>
+      socket.end(
+        'HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 19\r\n\r\nmethod not allowed\n',
+      );
+    this.server.on('connect', refuse);
+    this.server.on('upgrade', refuse);
     // A scrape or probe that stalls must not pin a socket forever.
     this.server.requestTimeout = 10_000;
     this.server.keepAliveTimeout = 5_000;
@@ -66,6 +54,45 @@ export class AdminServer {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+}
+
+function route(
+  src: AdminSources,
+  method: string | undefined,
+  url: string | undefined,
+  res: ServerResponse,
+): void {
+  if (method !== 'GET' && method !== 'HEAD') return text(res, 405, 'method not allowed\n');
+  let path: string;
+  try {
+    path = new URL(url ?? '/', 'http://admin').pathname;
+  } catch {
+    return text(res, 400, 'bad request target\n'); // e.g. "//[": an authority that is no host
+  }
+  switch (path) {
+    case '/livez':
+      return text(res, 200, 'ok\n');
+    case '/readyz':
+    case '/healthz': {
+      const r = src.ready();
+      return text(res, r.ok ? 200 : 503, `${r.detail}\n`);
+    }
+    case '/metrics':
+      src.registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': src.registry.contentType });
+          res.end(body);
+        },
+        (err: Error) => text(res, 500, `${err.message}\n`),
+      );
+      return;
+    case '/status':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`${JSON.stringify(src.status(), null, 2)}\n`);
+      return;
+    default:
+      return text(res, 404, 'not found: try /livez /readyz /healthz /metrics /status\n');
   }
 }
 

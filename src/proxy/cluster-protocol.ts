@@ -2,9 +2,10 @@
 import type { HealthState } from '../balancing/upstream-health.js';
 import type { ProxyConfig } from './config-schema.js';
 import type { WorkerStats } from './daemon-report.js';
+import type { LogFormat } from './logger.js';
 
 export type ToWorker =
-  | { t: 'start'; cfg: ProxyConfig; health: Record<string, HealthState> }
+  | { t: 'start'; cfg: ProxyConfig; health: Record<string, HealthState>; logFormat: LogFormat }
   | { t: 'reload'; id: number; cfg: ProxyConfig; health: Record<string, HealthState> }
   | { t: 'health'; key: string; health: HealthState }
   | { t: 'stop'; timeoutMs: number };

@@ -28,6 +28,7 @@ import { createServer } from 'node:net';
 import { formatHostPort, parseHostPort } from '../shared/address.js';
 import { readFileLimit } from './limits.js';
 import { logFileLimit, logServing, logStopped } from './lifecycle-log.js';
+import type { LogFormat } from './logger.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./cluster-worker.js', import.meta.url));
 const REPLY_TIMEOUT_MS = 10_000;
@@ -53,6 +54,8 @@ export class ProxySupervisor {
     private cfg: ProxyConfig,
     private readonly log: Logger,
     version?: string,
+    /** The workers log the same way. */
+    private readonly logFormat: LogFormat = 'json',
   ) {
     this.control = new ProxyControl(cfg, {
       logger: log,
@@ -129,6 +132,7 @@ export class ProxySupervisor {
         if (m.t === 'loaded') {
           const start: ToWorker = {
             t: 'start',
+            logFormat: this.logFormat,
             cfg: this.workerConfig(),
             health: this.healthSnapshot(),
           };

@@ -6,7 +6,7 @@
  * supervisor's business: a worker stops when told to, or when its supervisor
  * disappears.
  */
-import { pino } from 'pino';
+import { createLogger } from './logger.js';
 import { isKubehaError } from '../shared/errors.js';
 import { STATS_INTERVAL_MS, type FromWorker, type ToWorker } from './cluster-protocol.js';
 import type { ProxyConfig } from './config-schema.js';
@@ -47,10 +47,10 @@ process.on('disconnect', () => void stop(0));
 process.on('message', (m: ToWorker) => {
   switch (m.t) {
     case 'start': {
-      const logger = pino({
+      const logger = createLogger({
         level: m.cfg.logLevel,
+        format: m.logFormat,
         base: { pid: process.pid, worker: true },
-        timestamp: pino.stdTimeFunctions.isoTime,
       });
       pool = new UpstreamPool(poolSettings(m.cfg), logger, {
         connectFailed: (u, reason) => send({ t: 'connectFailed', key: u.key, reason }),

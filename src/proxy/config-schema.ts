@@ -132,6 +132,36 @@ export const proxyConfigSchema = z
     unhealthyGrace: duration
       .prefault('0s')
       .describe('close connections of an upstream that turned unhealthy after this'),
+    failoverHold: duration
+      .prefault('3s')
+      .describe(
+        'when upstreams fail within this long of each other, or panic mode has just ended, keep the connections of unhealthy ones until health has been steady this long, so they are not moved onto the next server to fail; 0 disables',
+      ),
+    rebalance: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'close connections on the most loaded upstream when the load is uneven, so clients reconnect to emptier ones',
+          ),
+        healthyFor: duration
+          .prefault('20s')
+          .describe('only once every upstream has been healthy this long'),
+        tolerance: z
+          .number()
+          .min(0)
+          .max(10)
+          .default(0.1)
+          .describe('the most loaded upstream may exceed the even share by this fraction'),
+        maxPerSecond: z
+          .number()
+          .min(0.1)
+          .max(10)
+          .default(2)
+          .describe('connections closed per second at most, for the whole proxy'),
+      })
+      .prefault({}),
     drainTimeout: duration.prefault('30s'),
     shutdownTimeout: duration
       .prefault('3s')

@@ -4,7 +4,7 @@
  * path (`proxy.yaml:7:3: healthCheck.rise: Too small: expected number to be >=1`).
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { KubehaError } from '../shared/errors.js';
 import { proxyConfigJsonSchema, proxyConfigSchema, type ProxyConfig } from './config-schema.js';
@@ -37,7 +37,25 @@ export function parseConfigText(text: string, file?: string): { raw: RawConfig; 
     const pos = lineCounter.linePos(e.pos[0]);
     throw new KubehaError('E_CONFIG_YAML', e.message.split('\n')[0]!, { file, ...pos });
   }
-  const value: unknown = doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (err) {
+    // An alias without its anchor (`*a`), or more aliases than yaml resolves (a "billion
+    // laughs" document): both are about aliases, so point at the first one.
+    let at: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        at = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const pos = at === undefined ? { line: 1 } : lineCounter.linePos(at);
+    throw new KubehaError('E_CONFIG_YAML', (err as Error).message.split('\n')[0]!, {
+      file,
+      ...pos,
+    });
+  }
   if (typeof value !== 'object' || Array.isArray(value) || value === null) {
     throw new KubehaError('E_CONFIG_SHAPE', 'the configuration must be a mapping', {
       file,

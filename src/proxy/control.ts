@@ -12,7 +12,7 @@ import { formatHostPort, parseHostPort } from '../shared/address.js';
 import type { ProxyConfig } from './config-schema.js';
 import type { ListenerCounters } from './data-path.js';
 import { UpstreamPool, type PoolEvents } from './upstream-pool.js';
-import { poolSettings } from './pool-settings.js';
+import { poolSettings, rebalanceParams } from './pool-settings.js';
 import type { CheckTls } from './health-check.js';
 import { UpstreamChecks } from './upstream-checks.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
@@ -222,6 +222,7 @@ export class ProxyControl {
       algorithm: this.cfg.algorithm,
       connections: this.opts.data.connections(),
       discovered: this.discovery.discovered,
+      rebalance: rebalanceParams(this.cfg),
     });
   }
 

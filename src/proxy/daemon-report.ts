@@ -5,6 +5,8 @@
 import { zeroCounters, type UpstreamCounters } from './upstream.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { ListenerCounters } from './data-path.js';
+import { rebalanceVerdict, type RebalanceParams } from '../balancing/rebalance.js';
+import { loadViews } from './rebalancer.js';
 
 export interface WorkerStats {
   open: number;
@@ -58,8 +60,20 @@ export function readiness(pool: UpstreamPool): { ok: boolean; detail: string } {
 
 export function statusReport(
   pool: UpstreamPool,
-  extra: { listeners: string[]; algorithm: string; connections: number; discovered: string[] },
+  extra: {
+    listeners: string[];
+    algorithm: string;
+    connections: number;
+    discovered: string[];
+    rebalance: RebalanceParams;
+  },
 ): object {
+  // The whole proxy's view (workers' connections included); each process acts on its own share.
+  const verdict = rebalanceVerdict(
+    loadViews(pool, (u) => u.counters().active),
+    Date.now(),
+    extra.rebalance,
+  );
   return {
     panic: pool.inPanic,
     ready: readiness(pool).ok,
@@ -69,6 +83,12 @@ export function statusReport(
     connectRetries: pool.connectRetries + pool.remoteRetries,
     failedConnections: pool.failedClients + pool.remoteFailed,
     discovered: extra.discovered,
+    rebalance: {
+      enabled: extra.rebalance.enabled,
+      active: verdict.act,
+      reason: verdict.reason,
+      closedConnections: pool.upstreams.reduce((n, u) => n + u.counters().closedRebalanced, 0),
+    },
     upstreams: pool.upstreams.map((u) => {
       const c = u.counters();
       return {
@@ -77,12 +97,15 @@ export function statusReport(
         since: new Date(u.health.since).toISOString(),
         reason: u.health.reason,
         draining: u.draining,
+        // In panic mode an unhealthy upstream still takes new connections: say so.
+        takesNewConnections: pool.takesConnections(u),
         activeConnections: c.active,
         totalConnections: c.total,
         connectFailures: c.connectFailures,
         checkFailures: u.checkFailures,
         closedUnhealthy: c.closedUnhealthy,
         closedDrained: c.closedDrained,
+        closedRebalanced: c.closedRebalanced,
         bytesFromClients: c.fromClients,
         bytesToClients: c.toClients,
         lastCheck: u.lastCheck && { ...u.lastCheck, at: new Date(u.lastCheck.at).toISOString() },

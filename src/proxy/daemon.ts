@@ -54,6 +54,11 @@ export class ProxyDaemon {
     return this.plane.listenAddresses();
   }
 
+  /** Client connections held: spliced, or still waiting for an upstream connect. */
+  connectionsInUse(): number {
+    return this.plane.dp.open.size + this.plane.dp.pending.size;
+  }
+
   adminAddress(): string | undefined {
     return this.control.adminAddress();
   }

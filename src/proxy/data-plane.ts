@@ -17,6 +17,13 @@ import {
 import type { UpstreamPool } from './upstream-pool.js';
 import { connectionCeiling, type FileLimit } from './limits.js';
 import { updateIdleSweep } from './splice.js';
+import { Rebalancer, type RebalancerSettings } from './rebalancer.js';
+import { rebalanceParams } from './pool-settings.js';
+
+/** Rebalancing in one data-path process: its part of the proxy's rate. */
+function rebalancerSettings(cfg: ProxyConfig): RebalancerSettings {
+  return { params: rebalanceParams(cfg), share: 1 / cfg.workers };
+}
 
 export function dataPathSettings(cfg: ProxyConfig, fileLimit?: FileLimit): DataPathSettings {
   const ceiling = connectionCeiling(fileLimit);
@@ -35,6 +42,7 @@ export class DataPlane {
   /** Aborts a bind still waiting for its address when the proxy stops. */
   private readonly binding = new AbortController();
   private reusePort: boolean;
+  private readonly rebalancer: Rebalancer;
 
   constructor(
     cfg: ProxyConfig,
@@ -50,6 +58,7 @@ export class DataPlane {
       open: new Set(),
       pending: new Set(),
     };
+    this.rebalancer = new Rebalancer(pool, rebalancerSettings(cfg), log);
   }
 
   /** Binds every address not bound yet; on failure, unbinds what this call bound. */
@@ -87,6 +96,7 @@ export class DataPlane {
       );
     }
     for (const l of fresh) this.listeners.set(l.key, l);
+    this.rebalancer.start();
     return fresh;
   }
 
@@ -109,6 +119,7 @@ export class DataPlane {
     this.reusePort = cfg.reusePort;
     this.dp.settings = dataPathSettings(cfg, this.fileLimit);
     updateIdleSweep(this.dp);
+    this.rebalancer.update(rebalancerSettings(cfg));
     for (const l of this.listeners.values()) l.setMaxConnections(this.dp.settings.maxConnections);
   }
 
@@ -136,6 +147,7 @@ export class DataPlane {
    */
   async stop(drainMs: number): Promise<number> {
     this.binding.abort();
+    this.rebalancer.stop();
     const closing = [...this.listeners.values()].map((l) => l.close());
     const open = this.dp.open;
     if (open.size > 0) {

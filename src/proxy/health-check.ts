@@ -1,11 +1,18 @@
 /**
  * One active health check against one upstream: HTTPS (default) or HTTP GET of
- * the health path, or a bare TCP connect. A fresh connection every time (no
- * agent), so a server that stops accepting or stops answering TLS is noticed,
- * as the data path would notice it.
+ * the health path, or a bare TCP connect. With an agent (check-agent.ts) HTTP(S)
+ * checks reuse one keep-alive connection; a failed or timed-out check destroys
+ * its connection, so the next one dials fresh and a server that stops accepting
+ * or stops answering TLS is noticed, as the data path would notice it. Without
+ * an agent every check opens its own connection.
  */
 import { request as httpsRequest } from 'node:https';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  request as httpRequest,
+  type Agent,
+  type ClientRequest,
+  type IncomingMessage,
+} from 'node:http';
 import { connect } from 'node:net';
 import type { CheckRecord } from './upstream.js';
 
@@ -26,7 +33,12 @@ export interface CheckSpec {
   path: string;
   timeoutMs: number;
   tls: CheckTls;
+  /** Keep-alive agent for HTTP(S) checks; none: a new connection per check. */
+  agent?: Agent;
 }
+
+/** A reused idle connection the server had closed meanwhile: retried once on a new one. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 const MAX_BODY = 4096;
 
@@ -81,8 +93,16 @@ export function runCheck(
       return;
     }
 
+    let req: ClientRequest | undefined;
     const onResponse = (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
+      // A failed check must not leave its connection in the agent: the next one dials
+      // fresh. (An idle socket the agent holds is dropped from it when it closes.)
+      const socket = res.socket;
+      const failAndClose = (r: Omit<CheckRecord, 'latencyMs' | 'at'>) => {
+        finish(r);
+        socket.destroy();
+      };
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -104,7 +124,7 @@ export function runCheck(
           const failed = failedChecks(body);
           const detail =
             failed.length > 0 ? ` [${failed.map((c) => `${c} failed`).join(', ')}]` : '';
-          finish({
+          failAndClose({
             ok: false,
             unauthorized: false,
             status,
@@ -119,26 +139,36 @@ export function runCheck(
       port: target.port,
       path: spec.path,
       method: 'GET',
-      agent: false as const,
+      agent: spec.agent ?? (false as const),
       headers: { accept: 'text/plain', 'user-agent': 'kubeha-proxy' },
     };
-    const req =
-      spec.kind === 'https'
-        ? httpsRequest(
-            {
-              ...common,
-              ca: spec.tls.ca,
-              cert: spec.tls.cert,
-              key: spec.tls.key,
-              servername: spec.tls.serverName,
-              // Without a CA there is nothing to verify against (nginx-proxy checks nothing at all).
-              rejectUnauthorized: spec.tls.ca !== undefined,
-            },
-            onResponse,
-          )
-        : httpRequest(common, onResponse);
-    abort = () => req.destroy();
-    req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-    req.end();
+    const send = (retried: boolean) => {
+      const r =
+        spec.kind === 'https'
+          ? httpsRequest(
+              {
+                ...common,
+                ca: spec.tls.ca,
+                cert: spec.tls.cert,
+                key: spec.tls.key,
+                servername: spec.tls.serverName,
+                // Without a CA there is nothing to verify against (nginx-proxy checks nothing at all).
+                rejectUnauthorized: spec.tls.ca !== undefined,
+              },
+              onResponse,
+            )
+          : httpRequest(common, onResponse);
+      req = r;
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        if (!settled && !retried && r.reusedSocket && STALE_CONNECTION.has(err.code ?? '')) {
+          send(true);
+          return;
+        }
+        fail(err.code ?? err.message);
+      });
+      r.end();
+    };
+    abort = () => req?.destroy();
+    send(false);
   });
 }

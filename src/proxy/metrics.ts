@@ -4,7 +4,7 @@
  * path pays nothing for metrics. Names follow Prometheus conventions: a
  * `kubeha_proxy_` prefix, `_total` counters, base units (seconds, bytes).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { ListenerCounters } from './data-path.js';
 import type { Upstream } from './upstream.js';
@@ -22,6 +22,10 @@ export interface ProxyMetrics {
 
 export function createMetrics(src: MetricsSources): ProxyMetrics {
   const registry = new Registry();
+  // process_* (CPU, RSS, open fds) and nodejs_* (event-loop lag, heap, GC): expected of a
+  // node-critical daemon. Only the control process loads this module; worker processes
+  // carry no collectors.
+  collectDefaultMetrics({ register: registry });
   const up = () => src.pool().upstreams;
   const perUpstream = (
     name: string,
@@ -44,8 +48,8 @@ export function createMetrics(src: MetricsSources): ProxyMetrics {
   perUpstream(
     'kubeha_proxy_upstream_up',
     '1 when the upstream takes new connections (healthy or not yet checked, or any in panic mode), else 0.',
-    // In panic mode every upstream that is not draining takes connections (selection.ts).
-    (u) => (!u.draining && (src.pool().inPanic || u.health.health !== 'unhealthy') ? 1 : 0),
+    // The pool's own answer (selection.ts): in panic mode every serving upstream takes connections.
+    (u) => (src.pool().takesConnections(u) ? 1 : 0),
     'gauge',
   );
   perUpstream(
@@ -100,6 +104,12 @@ export function createMetrics(src: MetricsSources): ProxyMetrics {
     'kubeha_proxy_upstream_unhealthy_closed_connections_total',
     'Client connections closed because their upstream turned unhealthy.',
     (u) => u.counters().closedUnhealthy,
+    'counter',
+  );
+  perUpstream(
+    'kubeha_proxy_upstream_rebalanced_connections_total',
+    'Client connections closed on the upstream to even out the load (rebalance), so they reconnect elsewhere.',
+    (u) => u.counters().closedRebalanced,
     'counter',
   );
   perUpstream(

@@ -1,6 +1,7 @@
 /**
  * Active health checks: one UpstreamProbe per upstream of the pool, started when
- * an upstream joins and stopped when it leaves or the check settings change.
+ * an upstream joins and stopped when it leaves or the check settings change, each
+ * with its keep-alive check connection (check-agent.ts).
  * Results go to the pool (which decides health) and to the check-latency metric.
  */
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import type { HealthCheckConfig } from './config-schema.js';
 import { UpstreamProbe } from './health-scheduler.js';
 import { runCheck, type CheckTls } from './health-check.js';
 import type { CheckRecord, Upstream } from './upstream.js';
+import { CheckAgent } from './check-agent.js';
 
 export interface ChecksDeps {
   log: Logger;
@@ -17,7 +19,7 @@ export interface ChecksDeps {
 }
 
 export class UpstreamChecks {
-  private readonly probes = new Map<Upstream, UpstreamProbe>();
+  private readonly probes = new Map<Upstream, { probe: UpstreamProbe; agent: CheckAgent }>();
   private stopped = false;
 
   constructor(private readonly deps: ChecksDeps) {}
@@ -25,6 +27,7 @@ export class UpstreamChecks {
   start(u: Upstream): void {
     const hc = this.deps.config();
     if (hc.kind === 'none' || this.stopped || this.probes.has(u)) return;
+    const agent = new CheckAgent();
     const probe = new UpstreamProbe(
       u,
       {
@@ -33,12 +36,17 @@ export class UpstreamChecks {
         jitter: hc.jitter,
         maxInFlight: hc.fall,
       },
-      (signal) =>
-        runCheck(
+      (signal) => {
+        const tls = this.deps.tls();
+        const kind = hc.kind as 'https' | 'http' | 'tcp';
+        // A TCP check is a connect by definition: nothing to keep alive.
+        const keep = kind === 'tcp' ? undefined : agent.get(kind, tls);
+        return runCheck(
           u,
-          { kind: hc.kind as 'https', path: hc.path, timeoutMs: hc.timeout, tls: this.deps.tls() },
+          { kind, path: hc.path, timeoutMs: hc.timeout, tls, agent: keep },
           signal,
-        ),
+        );
+      },
       this.deps.result,
       Math.random,
       (err) =>
@@ -47,12 +55,14 @@ export class UpstreamChecks {
           `health check of ${u.key} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
         ),
     );
-    this.probes.set(u, probe);
+    this.probes.set(u, { probe, agent });
     probe.start();
   }
 
   stop(u: Upstream): void {
-    this.probes.get(u)?.stop();
+    const p = this.probes.get(u);
+    p?.probe.stop();
+    p?.agent.destroy();
     this.probes.delete(u);
   }
 

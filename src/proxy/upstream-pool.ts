@@ -14,6 +14,7 @@ import {
   type ThresholdParams,
   type PassiveParams,
 } from '../balancing/upstream-health.js';
+import { closeDecision } from '../balancing/failover-hold.js';
 import { Upstream, type CheckRecord } from './upstream.js';
 
 export interface PoolSettings {
@@ -22,6 +23,8 @@ export interface PoolSettings {
   thresholds: ThresholdParams;
   passive: PassiveParams;
   unhealthyGraceMs: number;
+  /** Correlated failures and the end of panic mode hold closes this long (failover-hold.ts). */
+  failoverHoldMs: number;
   drainTimeoutMs: number;
 }
 
@@ -40,6 +43,8 @@ export class UpstreamPool {
   upstreams: Upstream[] = [];
   private picker: Picker;
   private panic = false;
+  /** When panic mode last ended: the other upstreams are likely to come back too. */
+  private panicEndedAt?: number;
   /** This process's data path's retries and client connections no upstream took. */
   connectRetries = 0;
   failedClients = 0;
@@ -104,6 +109,7 @@ export class UpstreamPool {
   private startDrain(u: Upstream): void {
     u.draining = true;
     clearTimeout(u.closeTimer);
+    u.closeAt = undefined;
     this.events.removed?.(u);
     this.log.info(
       { upstream: u.key, connections: u.conns.size, drainTimeoutMs: this.settings.drainTimeoutMs },
@@ -184,7 +190,8 @@ export class UpstreamPool {
 
   /**
    * After any change: update panic mode, and close the connections of unhealthy
-   * upstreams (after the grace) unless in panic, where they are all we have.
+   * upstreams (after the grace, or later when failures are correlated: see
+   * failover-hold.ts) unless in panic, where they are all we have.
    */
   private reconcile(now: number): void {
     const panic = selectCandidates(this.views(), now, this.settings.activeChecks).panic;
@@ -196,32 +203,73 @@ export class UpstreamPool {
           'panic mode: no healthy upstream, routing to all of them (keeping their connections)',
         );
       } else {
+        this.panicEndedAt = now;
         this.log.info({ panic: false }, 'panic mode over: healthy upstreams available again');
       }
     }
     for (const u of this.upstreams) {
       if (u.draining) continue;
       const unhealthy = u.health.health === 'unhealthy';
-      if (unhealthy && !panic && u.conns.size > 0 && u.closeTimer === undefined) {
-        u.closeTimer = setTimeout(() => this.closeUnhealthy(u), this.settings.unhealthyGraceMs);
-      } else if ((!unhealthy || panic) && u.closeTimer !== undefined) {
+      if (unhealthy && !panic && u.conns.size > 0) {
+        this.scheduleClose(u, now);
+      } else if (u.closeTimer !== undefined) {
         clearTimeout(u.closeTimer);
         u.closeTimer = undefined;
+        u.closeAt = undefined;
       }
     }
   }
 
+  /** When the connections of an unhealthy upstream may be closed, and why not sooner. */
+  private closeDecisionFor(u: Upstream) {
+    const othersUnhealthySince = this.upstreams
+      .filter((x) => x !== u && !x.draining && x.health.health === 'unhealthy' && answering(x))
+      .map((x) => x.health.since);
+    return closeDecision(
+      {
+        since: u.health.since,
+        answering: answering(u),
+        othersUnhealthySince,
+        panicEndedAt: this.panicEndedAt,
+      },
+      { graceMs: this.settings.unhealthyGraceMs, holdMs: this.settings.failoverHoldMs },
+    );
+  }
+
+  private scheduleClose(u: Upstream, now: number): void {
+    const d = this.closeDecisionFor(u);
+    if (u.closeTimer !== undefined && u.closeAt === d.at) return;
+    clearTimeout(u.closeTimer);
+    if (d.held !== undefined && u.closeAt !== d.at)
+      this.log.info(
+        { upstream: u.key, connections: u.conns.size, holdUntil: new Date(d.at).toISOString() },
+        `keeping ${u.conns.size} connection(s) on unhealthy upstream ${u.key} for now (${d.held}): closing them would move them onto the next to fail`,
+      );
+    u.closeAt = d.at;
+    u.closeTimer = setTimeout(() => this.closeUnhealthy(u), Math.max(0, d.at - now));
+  }
+
   private closeUnhealthy(u: Upstream): void {
     u.closeTimer = undefined;
+    u.closeAt = undefined;
     if (u.health.health !== 'unhealthy' || this.panic || u.draining) return;
     const n = u.conns.size;
     if (n === 0) return;
+    // Another upstream may have failed meanwhile: the hold may have moved on.
+    const now = Date.now();
+    if (this.closeDecisionFor(u).at > now) return this.scheduleClose(u, now);
     u.closedUnhealthy += n;
     for (const c of [...u.conns]) c.close();
     this.log.info(
       { upstream: u.key, closed: n },
       `closed ${n} connection(s) to unhealthy upstream ${u.key} so clients reconnect elsewhere`,
     );
+  }
+
+  /** Whether new connections may go to the upstream now (in panic mode: every serving one). */
+  takesConnections(u: Upstream, now = Date.now()): boolean {
+    const { candidates } = selectCandidates(this.views(), now, this.settings.activeChecks);
+    return !u.draining && candidates.some((c) => c.index === u.index);
   }
 
   /** Health decided elsewhere (by the supervisor of a worker process). */
@@ -249,6 +297,12 @@ export class UpstreamPool {
     for (const u of this.upstreams) {
       clearTimeout(u.closeTimer);
       u.closeTimer = undefined;
+      u.closeAt = undefined;
     }
   }
+}
+
+/** Unhealthy but still answering its checks (`/readyz 500`), as in an etcd outage. */
+function answering(u: Upstream): boolean {
+  return u.lastCheck?.ok === false && u.lastCheck.status !== undefined;
 }

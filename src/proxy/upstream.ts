@@ -25,6 +25,7 @@ export interface UpstreamCounters {
   connectFailures: number;
   closedUnhealthy: number;
   closedDrained: number;
+  closedRebalanced: number;
   fromClients: number;
   toClients: number;
 }
@@ -35,6 +36,7 @@ export const zeroCounters = (): UpstreamCounters => ({
   connectFailures: 0,
   closedUnhealthy: 0,
   closedDrained: 0,
+  closedRebalanced: 0,
   fromClients: 0,
   toClients: 0,
 });
@@ -51,12 +53,15 @@ export class Upstream {
   lastCheck?: CheckRecord;
   /** Timer closing this upstream's connections after the unhealthy grace or drain timeout. */
   closeTimer?: NodeJS.Timeout;
+  /** When closeTimer fires (unhealthy closes only). */
+  closeAt?: number;
 
   connectionsTotal = 0;
   connectFailures = 0;
   checkFailures = 0;
   closedUnhealthy = 0;
   closedDrained = 0;
+  closedRebalanced = 0;
   /** Bytes of connections already closed; open ones are added at scrape time. */
   closedBytesFromClients = 0;
   closedBytesToClients = 0;
@@ -81,6 +86,7 @@ export class Upstream {
       connectFailures: this.connectFailures,
       closedUnhealthy: this.closedUnhealthy,
       closedDrained: this.closedDrained,
+      closedRebalanced: this.closedRebalanced,
       fromClients: this.bytesFromClients(),
       toClients: this.bytesToClients(),
     };
@@ -96,6 +102,7 @@ export class Upstream {
       connectFailures: l.connectFailures,
       closedUnhealthy: l.closedUnhealthy + r.closedUnhealthy,
       closedDrained: l.closedDrained + r.closedDrained,
+      closedRebalanced: l.closedRebalanced + r.closedRebalanced,
       fromClients: l.fromClients + r.fromClients,
       toClients: l.toClients + r.toClients,
     };

@@ -75,7 +75,8 @@ export function renderKubehaProxy(
     healthCheck: {
       kind: 'https',
       path: '/readyz',
-      interval: '1s',
+      // scaled with the cluster's size (src/plan/check-interval.ts)
+      interval: k.healthCheck.interval,
       timeout: '1s',
       rise: 2,
       fall: 2,
@@ -87,7 +88,9 @@ export function renderKubehaProxy(
     },
     discovery: { kubernetesEndpoints: true },
   };
-  const configText = `# kubeha proxy on ${host.name}. ${header}\n${stringify(config)}`;
+  const configText =
+    `# kubeha proxy on ${host.name}. ${header}\n` +
+    `# healthCheck.interval ${k.healthCheck.interval}: ${k.healthCheck.why}\n${stringify(config)}`;
   const probe = (path: string, failureThreshold: number) => ({
     httpGet: { host: '127.0.0.1', path, port: k.adminPort },
     periodSeconds: 5,

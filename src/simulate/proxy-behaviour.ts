@@ -48,6 +48,8 @@ export interface ProxyBehaviour {
   /** connections to a server that turned unhealthy are closed (kubeha; HAProxy on-marked-down shutdown-sessions) */
   closesOnUnhealthy: boolean;
   unhealthyGraceMs: number;
+  /** kubeha: failures close together hold the close (src/balancing/failover-hold.ts); 0 elsewhere */
+  failoverHoldMs: number;
   /** with no eligible server, keep routing to all (kubeha's panic mode) instead of refusing */
   panic: boolean;
 }
@@ -61,6 +63,7 @@ export const KUBEHA_PROXY_DEFAULTS = {
   edgeIntervalMs: 200,
   jitter: 0.1,
   unhealthyGraceMs: 0,
+  failoverHoldMs: 3000,
   passiveMaxFails: 1,
   passiveFailTimeoutMs: 10_000,
   connectTimeoutMs: 1000,
@@ -121,6 +124,7 @@ export function nginxBehaviour(conf: string, file: string): ProxyBehaviour {
     passive: { maxFails, failTimeoutMs: durationMs(failTimeout, 's') },
     closesOnUnhealthy: false,
     unhealthyGraceMs: 0,
+    failoverHoldMs: 0,
     panic: false,
   };
 }
@@ -171,6 +175,7 @@ export function haproxyBehaviour(
     passive: { maxFails: 0, failTimeoutMs: 0 },
     closesOnUnhealthy: ds.get('on-marked-down') === 'shutdown-sessions',
     unhealthyGraceMs: 0,
+    failoverHoldMs: 0,
     panic: false,
   };
 }
@@ -178,6 +183,7 @@ export function haproxyBehaviour(
 interface KubehaConfigText {
   connectTimeout?: string | number;
   unhealthyGrace?: string | number;
+  failoverHold?: string | number;
   healthCheck?: {
     kind?: string;
     path?: string;
@@ -228,6 +234,7 @@ export function kubehaBehaviour(yamlText: string, file: string): ProxyBehaviour 
     },
     closesOnUnhealthy: true,
     unhealthyGraceMs: durationMs(c.unhealthyGrace ?? d.unhealthyGraceMs),
+    failoverHoldMs: durationMs(c.failoverHold ?? d.failoverHoldMs),
     panic: true,
   };
 }

@@ -14,6 +14,7 @@
  * (unready before silent before refused before a working one). A `null` time
  * means the balancer may keep the client on a broken server indefinitely.
  */
+import { closeDecision } from '../balancing/failover-hold.js';
 import { selectCandidates, type UpstreamView } from '../balancing/selection.js';
 import { applyCheck, applyPassiveFailure, type HealthState } from '../balancing/upstream-health.js';
 import {
@@ -93,6 +94,23 @@ class Replay {
     }
   }
 
+  /**
+   * When the balancer closes connections to upstream i, unhealthy from `t` on:
+   * after the grace, held while other servers fail close to it (failover-hold.ts).
+   * The failed servers stay failed here, so panic mode never ends.
+   */
+  closeFrom(i: number, t: number, conds: Condition[]): number {
+    const since = this.unhealthyFrom(i, t);
+    const others = this.logs.flatMap((_, j) => {
+      const down = j === i || conds[j] !== 'unready' ? Infinity : this.unhealthyFrom(j, 0);
+      return down === Infinity ? [] : [down];
+    });
+    return closeDecision(
+      { since, answering: conds[i] === 'unready', othersUnhealthySince: others },
+      { graceMs: this.b.unhealthyGraceMs, holdMs: this.b.failoverHoldMs },
+    ).at;
+  }
+
   /** The first time at or after `t` when upstream i is unhealthy. */
   unhealthyFrom(i: number, t: number): number {
     return Math.max(t, Math.min(this.logs[i]!.downAt, this.passiveDownAt[i]!));
@@ -134,8 +152,9 @@ function connectOnce(b: ProxyBehaviour, conds: Condition[], r: Replay, t0: numbe
 }
 
 /** When a connection made at `at` to upstream i (unready or silent) is closed, or null. */
-function closedAt(b: ProxyBehaviour, r: Replay, i: number, cond: Condition, at: number) {
-  const byBalancer = b.closesOnUnhealthy ? r.unhealthyFrom(i, at) + b.unhealthyGraceMs : Infinity;
+function closedAt(b: ProxyBehaviour, r: Replay, conds: Condition[], i: number, at: number) {
+  const cond = conds[i]!;
+  const byBalancer = b.closesOnUnhealthy ? r.closeFrom(i, at, conds) : Infinity;
   const byClient = cond === 'silent' ? at + CLIENT_SILENT_DETECT_MS : Infinity;
   const t = Math.min(byBalancer, byClient);
   if (t === Infinity) return null;
@@ -151,7 +170,7 @@ function recover(b: ProxyBehaviour, conds: Condition[], logs: CheckLog[], start:
   const first = conds[start]!;
   if (first === 'ok') return { ms: 0, cause: 'unaffected' };
   if (first === 'refused') return reconnect(b, conds, r, 0, 'reset');
-  const c = closedAt(b, r, start, first, 0);
+  const c = closedAt(b, r, conds, start, 0);
   return c ? reconnect(b, conds, r, c.at, c.cause) : { ms: null, cause: 'pinned' };
 }
 
@@ -170,7 +189,7 @@ function reconnect(
       t = a.at + CLIENT_RETRY_MS;
       continue;
     }
-    const c = closedAt(b, r, a.on, 'unready', a.at);
+    const c = closedAt(b, r, conds, a.on, a.at);
     if (!c) return { ms: null, cause: 'pinned' };
     t = c.at;
     cause = c.cause;

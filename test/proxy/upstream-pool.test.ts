@@ -10,6 +10,7 @@ const SETTINGS = {
   thresholds: { rise: 2, fall: 2 },
   passive: { maxFails: 1, failTimeoutMs: 10_000 },
   unhealthyGraceMs: 0,
+  failoverHoldMs: 0,
   drainTimeoutMs: 60_000,
 };
 

@@ -95,6 +95,7 @@ test('the kubeha numbers are the ones `kubeha proxy` itself reads from the same 
     edgeIntervalMs: d.healthCheck.edgeInterval,
     jitter: d.healthCheck.jitter,
     unhealthyGraceMs: d.unhealthyGrace,
+    failoverHoldMs: d.failoverHold,
     passiveMaxFails: d.passive.maxFails,
     passiveFailTimeoutMs: d.passive.failTimeout,
     connectTimeoutMs: d.connectTimeout,

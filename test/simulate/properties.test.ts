@@ -105,7 +105,7 @@ test('more failures never give a client the API back (failure sets without unrea
   );
 });
 
-test('behind a kubeha proxy a client keeps the API within 2.3 s while one of its servers serves', () => {
+test('behind a kubeha proxy a client keeps the API within 2.3 s while one of its servers serves (5.3 s when several are unready together)', () => {
   fc.assert(
     fc.property(scenario, ({ model, failures }) => {
       const sim = simulate(model, failures);
@@ -127,7 +127,11 @@ test('behind a kubeha proxy a client keeps the API within 2.3 s while one of its
         );
         if (hostGone || !serving) return;
         assert.equal(c.reachable, true, c.reason);
-        assert.ok((c.recoveryMs?.worst ?? 0) <= 2300, c.reason);
+        // Two unready at once look like an etcd blip: failoverHold (3 s) keeps their
+        // connections rather than piling them onto the last server (failover-hold.ts).
+        const unready = failures.filter((f) => f.kind === 'unready').length;
+        const bound = unready >= 2 ? 1300 + 3000 : 2300;
+        assert.ok((c.recoveryMs?.worst ?? 0) <= bound, c.reason);
       });
     }),
     RUNS,
