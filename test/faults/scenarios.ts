@@ -39,6 +39,8 @@ export function proxyConfig(rig: FaultRig, upstreams: string[], extra = ''): str
     `connectTimeout: ${CONNECT_TIMEOUT_MS}ms`,
     'shutdownTimeout: 500ms',
     'logLevel: info',
+    // Rebalancing waits 5 s of steady health here (20 s by default).
+    'rebalance: {healthyFor: 5s}',
     `healthCheck: {interval: ${CHECKS.intervalMs}ms, timeout: ${CHECKS.timeoutMs}ms, edgeInterval: ${CHECKS.edgeMs}ms,` +
       ` rise: ${CHECKS.rise}, fall: ${CHECKS.fall}, caFile: ${rig.caFile}}`,
     extra,
@@ -227,12 +229,18 @@ async function latency(rig: FaultRig, seconds: number): Promise<object> {
   };
 }
 
-/** Every control plane partitioned at once, then healed: panic mode, then recovery. */
+/** Streams in the all-partitioned scenario; rebalancing aims at an even share (4 each). */
+export const SPREAD_STREAMS = 12;
+
+/**
+ * Every control plane partitioned at once, then healed one after another (as hosts come
+ * back): panic mode, recovery, and the streams spread over the three again (rebalancing).
+ */
 async function allPartitioned(rig: FaultRig): Promise<object> {
   await rig.startProxy(proxyConfig(rig, addresses(rig)));
   await ensureAllHealthy();
-  const pool = new WatchPool(rig.ca.cert, 6, 200);
-  await waitWatches(pool, 6, 15_000);
+  const pool = new WatchPool(rig.ca.cert, SPREAD_STREAMS, 200);
+  await waitWatches(pool, SPREAD_STREAMS, 20_000);
   const spreadBefore = pool.spread();
   const t0 = Date.now();
   for (const cp of rig.cps) cp.partition();
@@ -240,26 +248,59 @@ async function allPartitioned(rig: FaultRig): Promise<object> {
   const panicAfterMs = panic.held ? Date.now() - t0 : -1;
   const readyzInPanic = (await admin('/readyz')).status;
   await sleep(2000);
-  for (const cp of rig.cps) cp.heal();
-  const recovered = await waitStatus((s) => !s.panic && allHealthy(s), 30_000);
-  const reconnected = await waitWatches(pool, 6, 20_000);
+  const t1 = Date.now();
+  rig.cps[0]!.heal();
+  const first = rig.cps[0]!.address;
+  const recovered = await waitStatus(
+    (s) => !s.panic && s.upstreams.find((u) => u.address === first)?.health === 'healthy',
+    30_000,
+  );
+  const recoveredAfterMs = recovered.held ? Date.now() - t1 : -1;
+  const reconnected = await waitWatches(pool, SPREAD_STREAMS, 20_000);
   const requests: RequestResult[] = [];
   for (let i = 0; i < 6; i++) requests.push(await oneRequest(rig.ca.cert));
-  // TODO(lead): assert "connections spread again" (each server 1-3 of the 6 streams
-  // within 60 s) once rebalancing (branch `rebal`) is merged; least_conn alone leaves
-  // the streams wherever they were when panic ended.
+  const spreadAfterFirst = pool.spread();
+  for (const cp of rig.cps.slice(1)) {
+    await sleep(3000);
+    cp.heal();
+  }
+  const allBack = await waitStatus(allHealthy, 30_000);
+  const tAll = Date.now();
+  const spreadAllHealed = pool.spread();
+  // Spread again: every server holds 60-140 % of an even share, as the rebalancing test asks.
+  const even = SPREAD_STREAMS / rig.cps.length;
+  const spread = () => {
+    const per = pool.spread();
+    return (
+      pool.open.size === SPREAD_STREAMS &&
+      rig.cps.every((cp) => {
+        const n = per[cp.address] ?? 0;
+        return n >= Math.ceil(even * 0.6) && n <= Math.floor(even * 1.4);
+      })
+    );
+  };
+  const end = tAll + 60_000;
+  while (!spread() && Date.now() < end) await sleep(100);
+  const spreadAfterMs = spread() ? Date.now() - tAll : -1;
+  const final = await status();
   const spreadAfter = pool.spread();
   await pool.stop();
   return {
     spreadBefore,
     panicAfterMs,
     readyzInPanic,
-    recoveredAfterMs: recovered.held ? recovered.afterMs : -1,
+    recoveredAfterMs,
     reconnected,
-    watchReopens: pool.closes,
     requests: requests.length,
     failed: failures(requests),
+    spreadAfterFirst,
+    allHealed: allBack.held,
+    spreadAllHealed,
+    spreadAfterMs,
     spreadAfter,
+    rebalanced: (final as unknown as { rebalance?: { closedConnections: number } }).rebalance
+      ?.closedConnections,
+    watchReopens: pool.closes,
     transitions: rig.transitions().length,
   };
 }
