@@ -155,6 +155,15 @@ export function unsilence(cp: ControlPlane): void {
   execFileSync('ip', ['neigh', 'del', cpAddress(cp.n), 'dev', `cp${cp.n}`]);
 }
 
+/** One `upstream A healthy -> unhealthy: reason` log line of the proxy (pino's `time`: epoch ms). */
+export interface Transition {
+  upstream: string;
+  from: string;
+  to: string;
+  reason: string;
+  time: number;
+}
+
 export interface ProxyProcess {
   child: ChildProcess;
   logs: Record<string, unknown>[];
@@ -229,10 +238,16 @@ export class FaultRig {
   }
 
   /** The proxy's health transitions so far, in order, after each upstream's first check. */
-  transitions(): { upstream: string; from: string; to: string; reason: string; time: number }[] {
-    return (this.proxy?.logs ?? []).filter(
-      (l) => typeof l.to === 'string' && typeof l.from === 'string' && l.from !== 'unknown',
-    ) as never;
+  transitions(): Transition[] {
+    const out: Transition[] = [];
+    for (const l of this.proxy?.logs ?? []) {
+      const { upstream, from, to, reason, time } = l;
+      if (typeof from !== 'string' || typeof to !== 'string' || from === 'unknown') continue;
+      // pino's time: epoch ms, or an ISO string with the text/ISO timestamp option.
+      const at = typeof time === 'number' ? time : Date.parse(String(time));
+      out.push({ upstream: String(upstream), from, to, reason: String(reason), time: at });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

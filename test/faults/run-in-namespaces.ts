@@ -36,11 +36,24 @@ export async function runInNamespaces<T>(
       err += c;
       onStderr(c);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let why = 'was killed';
+    const timer = setTimeout(() => {
+      why = `ran over ${timeoutMs} ms`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    // Ctrl-C or a SIGTERM: stop the driver, then the finally below removes the namespaces.
+    const stop = (signal: NodeJS.Signals) => {
+      why = `was stopped (${signal})`;
+      child.kill('SIGKILL');
+    };
+    process.once('SIGINT', stop).once('SIGTERM', stop);
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     clearTimeout(timer);
+    process.off('SIGINT', stop).off('SIGTERM', stop);
     if (code !== 0)
-      throw new Error(`${tag}: driver exited ${code ?? 'on timeout'}:\n${err.slice(-4000)}`);
+      throw new Error(
+        `${tag}: driver ${code === null ? why : `exited ${code}`}:\n${err.slice(-4000)}`,
+      );
     return JSON.parse(out.trim().split('\n').pop()!) as T;
   } finally {
     destroyTopology(topology);
