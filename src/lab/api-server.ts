@@ -222,6 +222,9 @@ export class LabApiServer {
   }
 
   private handle(req: AnyRequest, res: AnyResponse): void {
+    // Pausing a socket does not stop the TLS layer already reading it: a hung server
+    // must not answer requests on established connections either (kept-alive checks).
+    if (this.mode === 'hanging') return;
     this.requestsTotal++;
     res.setHeader('x-kubeha-lab-server', this.name);
     res.setHeader('cache-control', 'no-cache, private');

@@ -6,7 +6,11 @@ import { waitFor } from '../lab/tls-client.js';
 import { healthOf, settled, startRig, type Rig } from './helpers.js';
 
 const INTERVAL_MS = 200;
-const CHECKS = { healthCheck: { interval: `${INTERVAL_MS}ms`, timeout: '2s', jitter: 0 } };
+// A check still unanswered after edgeInterval starts an overlapping one, on a second
+// connection: 500 ms keeps a loaded machine's slow checks from doing that here.
+const CHECKS = {
+  healthCheck: { interval: `${INTERVAL_MS}ms`, timeout: '2s', edgeInterval: '500ms', jitter: 0 },
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,8 +33,8 @@ test('steady state: one keep-alive check connection per upstream, no handshakes'
     const seen = await Promise.all(rig.lab.servers.map((s) => during(s, 3000)));
     for (const [i, x] of seen.entries()) {
       assert.equal(x.handshakes, 0, `${rig.lab.servers[i]!.address}: no new connection`);
-      // 15 checks in 3 s at 200 ms; a loaded machine may run fewer
-      assert.ok(x.requests >= 8 && x.requests <= 17, `${x.requests} checks`);
+      // 15 checks in 3 s at 200 ms; a loaded machine runs fewer
+      assert.ok(x.requests >= 4 && x.requests <= 17, `${x.requests} checks`);
       assert.equal(rig.lab.servers[i]!.stats().openConnections, 1, 'one check connection');
     }
     t.diagnostic(
@@ -69,8 +73,8 @@ test('a failed check closes its connection: the next one dials fresh, and keep-a
     s.unready(['etcd']);
     assert.ok(await waitFor(() => healthOf(rig, s.address) === 'unhealthy', 5000));
     // Every failed check (500) closed its connection: each check is a handshake.
-    const failing = await during(s, 1000);
-    assert.ok(failing.requests >= 3, `${failing.requests} checks`);
+    const failing = await during(s, 2000);
+    assert.ok(failing.requests >= 2, `${failing.requests} checks`);
     assert.ok(
       failing.handshakes >= failing.requests - 1,
       `${failing.handshakes} handshakes for ${failing.requests} failed checks`,
@@ -78,9 +82,9 @@ test('a failed check closes its connection: the next one dials fresh, and keep-a
     s.ready();
     assert.ok(await waitFor(() => healthOf(rig, s.address) === 'healthy', 5000));
     await sleep(2 * INTERVAL_MS);
-    const back = await during(s, 1000);
+    const back = await during(s, 2000);
     assert.equal(back.handshakes, 0, 'healthy again: one connection reused');
-    assert.ok(back.requests >= 3);
+    assert.ok(back.requests >= 2);
 
     // A server that dies and comes back: refused checks, then a fresh connection.
     await s.die();
