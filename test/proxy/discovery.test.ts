@@ -37,7 +37,7 @@ test('endpointAddresses reads the https port of every subset, IPv6 bracketed', (
 
 test('discovery adds the API servers default/kubernetes lists and drains those it drops', async () => {
   const rig = await startRig({
-    discovery: { kubernetesEndpoints: true, interval: '300ms' },
+    discovery: { kubernetesEndpoints: true, interval: '300ms', debounce: '100ms' },
     drainTimeout: '100ms',
   });
   const [a, b, c] = rig.lab.servers as [
@@ -64,7 +64,13 @@ test('discovery adds the API servers default/kubernetes lists and drains those i
       await waitFor(() => keys().join() === [a.address, b.address].join(), 3000),
       keys().join(','),
     );
-    assert.ok(rig.logs.some((l) => /^default\/kubernetes endpoints: /.test(l.msg)));
+    // each applied change is logged once, as a diff
+    const diffs = rig.logs.map((l) => l.msg).filter((m) => m.startsWith('discovery (Endpoints): '));
+    assert.equal(
+      diffs[0],
+      `discovery (Endpoints): ${[a, b, c].map((s) => `+${s.address}`).join(' ')}`,
+    );
+    assert.equal(diffs[1], `discovery (Endpoints): \u2212${c.address}`);
   } finally {
     await rig.close();
   }

@@ -67,8 +67,10 @@ export async function startRig(
   });
   // Discovery trusts only a verified endpoint list: give it the lab's CA.
   let caFile: string | undefined;
+  let stateDir: string | undefined;
   if ((overrides.discovery as { kubernetesEndpoints?: boolean } | undefined)?.kubernetesEndpoints) {
-    caFile = join(mkdtempSync(join(tmpdir(), 'kubeha-rig-')), 'ca.crt');
+    stateDir = mkdtempSync(join(tmpdir(), 'kubeha-rig-'));
+    caFile = join(stateDir, 'ca.crt');
     writeFileSync(caFile, lab.ca.cert);
   }
   const cfg = validateConfig({
@@ -76,6 +78,7 @@ export async function startRig(
     upstreams,
     admin: `127.0.0.1:${adminPort}`,
     shutdownTimeout: '200ms',
+    ...(stateDir ? { stateDir } : {}),
     ...overrides,
     healthCheck: {
       ...FAST_CHECKS,
