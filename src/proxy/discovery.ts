@@ -12,7 +12,14 @@
 import { formatHostPort } from '../shared/address.js';
 
 export const SLICES_PATH = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
-export const SLICES_QUERY = 'labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes';
+/**
+ * kube-apiserver names the slice after the Service (pkg/controlplane/reconcilers/
+ * endpointsadapter.go): selecting by name as well lets RBAC grant this one object
+ * (`resourceNames: [kubernetes]`, docs/deploy.md), which a list or watch matches
+ * only with a metadata.name field selector.
+ */
+export const SLICES_QUERY =
+  'labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes&fieldSelector=metadata.name%3Dkubernetes';
 export const ENDPOINTS_LIST_PATH = '/api/v1/namespaces/default/endpoints';
 export const ENDPOINTS_QUERY = 'fieldSelector=metadata.name%3Dkubernetes';
 /** The one read the node authorizer grants a kubelet here (`get endpoints`). */
