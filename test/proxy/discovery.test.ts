@@ -6,14 +6,10 @@ import { waitFor } from '../lab/tls-client.js';
 import { startRig } from './helpers.js';
 
 test('endpointAddresses reads the https port of every subset, IPv6 bracketed', () => {
-  const obj = kubernetesEndpoints(
-    [
-      { ip: '192.168.10.11', port: 6443 },
-      { ip: 'fd00::12', port: 6443 },
-    ],
-    1,
-    'x',
-  );
+  const obj = kubernetesEndpoints([
+    { ip: '192.168.10.11', port: 6443 },
+    { ip: 'fd00::12', port: 6443 },
+  ]);
   assert.deepEqual(endpointAddresses(obj), ['192.168.10.11:6443', '[fd00::12]:6443']);
   assert.deepEqual(endpointAddresses({ kind: 'Status' }), []);
   assert.deepEqual(endpointAddresses(null), []);
