@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { ProxyDaemon } from '../../src/proxy/daemon.js';
 import { validateConfig } from '../../src/proxy/config.js';
 import type { ProxyConfigInput } from '../../src/proxy/config-schema.js';
@@ -49,14 +49,8 @@ export const FAST_CHECKS = {
   fall: 2,
 } as const;
 
-export async function startRig(
-  overrides: Partial<ProxyConfigInput> = {},
-  labOpts: LabClusterOptions = {},
-): Promise<Rig> {
-  const lab = await startLabCluster({ watchEventIntervalMs: 50, ...labOpts });
-  const port = await freePort();
-  const adminPort = await freePort();
-  const upstreams = lab.servers.map((s) => s.address);
+/** A debug-level logger whose lines are parsed into `logs`. */
+export function logCollector(): { logs: LogLine[]; logger: Logger } {
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -65,6 +59,18 @@ export async function startRig(
       cb();
     },
   });
+  return { logs, logger: pino({ level: 'debug' }, sink) };
+}
+
+export async function startRig(
+  overrides: Partial<ProxyConfigInput> = {},
+  labOpts: LabClusterOptions = {},
+): Promise<Rig> {
+  const lab = await startLabCluster({ watchEventIntervalMs: 50, ...labOpts });
+  const port = await freePort();
+  const adminPort = await freePort();
+  const upstreams = lab.servers.map((s) => s.address);
+  const { logs, logger } = logCollector();
   // Discovery trusts only a verified endpoint list: give it the lab's CA.
   let caFile: string | undefined;
   let stateDir: string | undefined;
@@ -86,7 +92,7 @@ export async function startRig(
       ...(overrides.healthCheck ?? {}),
     },
   } as Record<string, unknown>);
-  const daemon = new ProxyDaemon(cfg, { logger: pino({ level: 'debug' }, sink), version: 'test' });
+  const daemon = new ProxyDaemon(cfg, { logger, version: 'test' });
   try {
     await daemon.start();
   } catch (err) {
