@@ -272,7 +272,7 @@ test('systemd-analyze verify accepts the unit as rendered, and rejects a broken 
   assert.match(verify(bad).stderr, /Failed to parse protect system value/);
 });
 
-test('kubeha proxy --check-config accepts the rendered proxy.yaml; started before the CA and kubelet certificate exist, it checks without them and picks them up', async () => {
+test('kubeha proxy --check-config accepts the rendered proxy.yaml; started before the CA and kubelet certificate exist, it checks without them and picks them up, and discovery starts once kubeadm join writes kubelet.conf', async () => {
   // a cluster of lab API servers with anonymous auth off, as a hardened cluster
   const port = await freePort('127.0.10.71');
   const lab = await startLabCluster({
@@ -358,6 +358,34 @@ test('kubeha proxy --check-config accepts the rendered proxy.yaml; started befor
       `picked up within the 10 s refresh:\n${log}`,
     );
     assert.match(log, /health-check TLS files changed \(caFile, certFile, keyFile\): now in use/);
+
+    // kubeadm join writes kubelet.conf (server https://localhost:<listen>, the
+    // kubelet's PEM): discovery follows default/kubernetes through the proxy as the
+    // kubelet, and keeps the set in the state directory
+    assert.ok(/discovery\.kubeconfig .*kubelet\.conf: not there/.test(log), log);
+    writeFileSync(
+      kubeletConf,
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: default-cluster\n  cluster:\n' +
+        `    certificate-authority-data: ${Buffer.from(lab.ca.cert).toString('base64')}\n` +
+        `    server: https://localhost:${listen}\n` +
+        'contexts:\n- name: default-context\n  context: {cluster: default-cluster, user: default-auth}\n' +
+        'current-context: default-context\nusers:\n- name: default-auth\n  user:\n' +
+        `    client-certificate: ${pem}\n    client-key: ${pem}\n`,
+      { mode: 0o600 },
+    );
+    const servers = lab.servers.map((s) => s.address).sort();
+    assert.ok(
+      await until(
+        (s) => (s as Status & { discovered: string[] }).discovered.join() === servers.join(),
+        15_000,
+      ),
+      log,
+    );
+    assert.match(log, /discovery \(EndpointSlices\): \+/);
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(stateDir, 'discovery.json'), 'utf8')).upstreams,
+      servers,
+    );
   } finally {
     if (running && running.exitCode === null) {
       const exited = new Promise((r) => running!.once('exit', r));
