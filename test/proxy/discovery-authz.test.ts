@@ -112,6 +112,16 @@ async function follow(l: LabCluster, kubehaRbac: boolean) {
   };
 }
 
+/** Waits until the watch lists every lab server. */
+function sees(f: { set(): string[] }, l: LabCluster, ms: number): Promise<boolean> {
+  const all = () =>
+    l.servers
+      .map((s) => s.address)
+      .sort()
+      .join();
+  return waitFor(() => f.set().join() === all(), ms);
+}
+
 async function lab(hosts: string[]): Promise<LabCluster> {
   return startLabCluster({ hosts, port: await freePort(hosts[0]), anonymousAuth: false });
 }
@@ -120,12 +130,7 @@ test("with the node authorizer's rules alone, discovery falls back to a polled g
   const l = await lab(['127.0.10.61', '127.0.10.62']);
   const f = await follow(l, false);
   try {
-    const all = () =>
-      l.servers
-        .map((s) => s.address)
-        .sort()
-        .join();
-    assert.ok(await waitFor(() => f.set().join() === all(), 5000), f.set().join());
+    assert.ok(await sees(f, l, 5000), f.set().join());
     assert.equal(f.watch.mode, 'get');
     assert.equal(f.modes.length, 2, f.modes.join('\n'));
     assert.match(
@@ -137,7 +142,7 @@ test("with the node authorizer's rules alone, discovery falls back to a polled g
       /^get: GET \/api\/v1\/namespaces\/default\/endpoints: 403 endpoints is forbidden/,
     );
     await l.addServer('127.0.10.63');
-    assert.ok(await waitFor(() => f.set().join() === all(), 3000), f.set().join());
+    assert.ok(await sees(f, l, 3000), f.set().join());
     assert.deepEqual(f.failures, []);
   } finally {
     await f.close();
@@ -149,14 +154,9 @@ test("with kubeha's RBAC (resourceNames: [kubernetes]), discovery watches the En
   const l = await lab(['127.0.10.64', '127.0.10.65']);
   const f = await follow(l, true);
   try {
-    const all = () =>
-      l.servers
-        .map((s) => s.address)
-        .sort()
-        .join();
-    assert.ok(await waitFor(() => f.set().join() === all(), 5000), f.set().join());
+    assert.ok(await sees(f, l, 5000), f.set().join());
     await l.addServer('127.0.10.66');
-    assert.ok(await waitFor(() => f.set().join() === all(), 3000), f.set().join());
+    assert.ok(await sees(f, l, 3000), f.set().join());
     assert.equal(f.watch.mode, 'slices');
     assert.deepEqual(f.modes, []);
     assert.deepEqual(f.failures, []);
