@@ -224,6 +224,7 @@ export class ProxyControl {
       algorithm: this.cfg.algorithm,
       connections: this.opts.data.connections(),
       discovered: this.discovery.discovered,
+      discovery: this.discovery.report(),
     });
   }
 

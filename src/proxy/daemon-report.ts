@@ -58,7 +58,13 @@ export function readiness(pool: UpstreamPool): { ok: boolean; detail: string } {
 
 export function statusReport(
   pool: UpstreamPool,
-  extra: { listeners: string[]; algorithm: string; connections: number; discovered: string[] },
+  extra: {
+    listeners: string[];
+    algorithm: string;
+    connections: number;
+    discovered: string[];
+    discovery?: object;
+  },
 ): object {
   return {
     panic: pool.inPanic,
@@ -69,6 +75,7 @@ export function statusReport(
     connectRetries: pool.connectRetries + pool.remoteRetries,
     failedConnections: pool.failedClients + pool.remoteFailed,
     discovered: extra.discovered,
+    ...(extra.discovery ? { discovery: extra.discovery } : {}),
     upstreams: pool.upstreams.map((u) => {
       const c = u.counters();
       return {

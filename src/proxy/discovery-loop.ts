@@ -93,6 +93,17 @@ export class DiscoveryLoop {
     this.watch.start();
   }
 
+  /** For /status: how default/kubernetes is followed, the last error, a set held back. */
+  report(): object | undefined {
+    if (!this.enabled) return undefined;
+    return {
+      following: this.watch ? MODE_TEXT[this.watch.mode] : null,
+      ...(this.lastError ? { error: this.lastError } : {}),
+      ...(this.pending && this.debounce === undefined ? { heldBack: this.pending.set } : {}),
+      ...(this.lastRefusal ? { refused: this.lastRefusal } : {}),
+    };
+  }
+
   /** Health changed: a set held back because it shares nothing with the configuration may now apply. */
   healthChanged(): void {
     if (this.pending && this.debounce === undefined) this.decide();

@@ -199,6 +199,9 @@ test('a set sharing nothing with the configured upstreams waits until they are a
       messages(p).join('\n'),
     );
     assert.deepEqual(p.keys(), [a, b, c]);
+    const status = p.daemon.status() as { discovery: { following: string; heldBack?: string[] } };
+    assert.equal(status.discovery.following, 'EndpointSlices');
+    assert.deepEqual(status.discovery.heldBack, [c]);
     // a goes down: now the cluster has really moved, and the set applies
     await l.servers[0]!.refuse();
     assert.ok(await waitFor(() => p.keys().join() === [a, c].join(), 8000), p.keys().join(','));
