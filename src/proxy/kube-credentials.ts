@@ -14,6 +14,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { parseHostPort, type HostPort } from '../shared/address.js';
+import { formatError, isKubehaError } from '../shared/errors.js';
 import type { ProxyConfig } from './config-schema.js';
 import { loadKubeconfigIsolated } from './config-isolated.js';
 import type { FileOrData, KubeconfigCredentials } from './kubeconfig.js';
@@ -90,7 +91,13 @@ export class DiscoveryCredentials {
     }
     const stamp = `${path}:${st.size}:${st.mtimeMs}`;
     if (this.kube === undefined || stamp !== this.seen) {
-      this.kube = await loadKubeconfigIsolated(path);
+      try {
+        this.kube = await loadKubeconfigIsolated(path);
+      } catch (err) {
+        // file:line in the log line; the old credentials are not used either
+        this.kube = undefined;
+        throw new Error(isKubehaError(err) ? formatError(err) : (err as Error).message);
+      }
       this.seen = stamp;
     }
     return this.kube;

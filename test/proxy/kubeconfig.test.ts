@@ -168,4 +168,22 @@ test('a kubeconfig discovery cannot use is one located error, whatever is wrong 
     });
   }
   await assert.rejects(loadKubeconfigIsolated(join(dir, 'absent.conf')), /cannot read/);
+  // at run time the proxy logs the located line and keeps waiting
+  const cfg = validateConfig({
+    upstreams: ['127.0.10.11:6443'],
+    discovery: { kubernetesEndpoints: true, kubeconfig: join(dir, 'http.conf') },
+  });
+  await assert.rejects(
+    new DiscoveryCredentials().target(cfg),
+    new RegExp(
+      `: ${join(dir, 'http.conf')}:\\d+:\\d+: cluster "c": server http://192.168.10.11:6443 is not https$`,
+    ),
+  );
+  await assert.rejects(
+    new DiscoveryCredentials().target({
+      ...cfg,
+      discovery: { ...cfg.discovery, kubeconfig: join(dir, 'absent.conf') },
+    }),
+    /waiting for discovery.kubeconfig .*absent.conf: not there \(yet\)$/,
+  );
 });
