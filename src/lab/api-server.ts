@@ -16,6 +16,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { healthAnswer, status, versionInfo } from './api-responses.js';
+import { discovery } from './discovery.js';
 import { json, type ResourceApi } from './resource-api.js';
 import type { WatchStream } from './watch-stream.js';
 import type { KeyPairPem } from './pki.js';
@@ -35,8 +36,8 @@ export interface LabServerOptions {
   anonymousAuth?: boolean;
   /** The cluster's resources over its shared store (as every kube-apiserver reads one etcd). */
   api: ResourceApi;
-  /** Called on every mode change (the cluster's endpoint reconciler follows it). */
-  onModeChange?: (server: LabApiServer, mode: LabMode) => void;
+  /** Called on every change of mode or failing checks (the cluster's objects follow them). */
+  onChange?: (server: LabApiServer) => void;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -129,6 +130,11 @@ export class LabApiServer {
   /** Make /readyz (and /livez, /healthz for the checks they include) fail these checks. */
   setFailingChecks(checks: string[]): void {
     this.failing = new Set(checks);
+    this.opts.onChange?.(this);
+  }
+
+  get failingChecks(): string[] {
+    return [...this.failing];
   }
 
   /** An etcd outage as the API server reports it. */
@@ -194,7 +200,7 @@ export class LabApiServer {
 
   private setMode(mode: LabMode): void {
     this.mode = mode;
-    this.opts.onModeChange?.(this, mode);
+    this.opts.onChange?.(this);
   }
 
   private endWatches(): void {
@@ -234,12 +240,11 @@ export class LabApiServer {
       return;
     }
     if (path === '/version') return json(res, 200, versionInfo());
-    if (path === '/api') {
-      return json(res, 200, {
-        kind: 'APIVersions',
-        versions: ['v1'],
-        serverAddressByClientCIDRs: [],
-      });
+    const doc = discovery(path, req.headers.accept, this.address);
+    if (doc) {
+      writeHead(res, 200, { 'content-type': doc.contentType, vary: 'Accept' });
+      res.end(JSON.stringify(doc.body));
+      return;
     }
     const handled = this.opts.api.handle(req, res, url, {
       serverName: this.name,

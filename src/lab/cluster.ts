@@ -4,12 +4,13 @@
  * cluster CA, plus client certificates for a kubelet and an admin.
  */
 import { join } from 'node:path';
-import { LabApiServer, type LabMode } from './api-server.js';
+import { LabApiServer } from './api-server.js';
 import type { EndpointAddress } from './api-responses.js';
-import { EndpointReconciler } from './endpoint-reconciler.js';
+import { LabClusterState } from './cluster-state.js';
 import { createCa, issueCertificate, type CertificateAuthority, type KeyPairPem } from './pki.js';
 import { ResourceApi } from './resource-api.js';
-import { LabStore } from './store.js';
+import type { LabStore } from './store.js';
+import { EXAMPLE_TOPOLOGY, type LabTopology } from './topology.js';
 import { writeFileAtomic } from '../shared/atomic-write.js';
 import { isLoopback } from '../shared/address.js';
 import { KubehaError } from '../shared/errors.js';
@@ -35,6 +36,12 @@ export interface LabClusterOptions {
   bookmarkMs?: number;
   /** Events kept for watches from a resourceVersion (default 1000). */
   historyLimit?: number;
+  /** The cluster the lab stands in for (default: the bundled example, k8s-node1..4). */
+  topology?: LabTopology;
+  /** Leader leases' retry period (default 2000 ms, kube-controller-manager's). */
+  leaseRenewMs?: number;
+  /** Leader leases' leaseDurationSeconds (default 15, kube-controller-manager's). */
+  leaderLeaseSeconds?: number;
 }
 
 export interface LabCluster {
@@ -49,6 +56,8 @@ export interface LabCluster {
   adminClient: KeyPairPem;
   /** What `default/kubernetes` lists: these addresses, or the serving lab servers when undefined. */
   publishEndpoints(addresses?: EndpointAddress[]): void;
+  /** Marks a kube-system pod (the local proxy's) ready or not; false when there is none. */
+  setPodReady(name: string, ready: boolean, namespace?: string): boolean;
   /** Starts one more API server (a control plane joining); it appears in `default/kubernetes`. */
   addServer(host: string, port?: number): Promise<LabApiServer>;
   /** Shuts one down gracefully (it leaves `default/kubernetes` at once) and forgets it. */
@@ -68,17 +77,17 @@ export async function startLabCluster(opts: LabClusterOptions = {}): Promise<Lab
   const hosts = opts.hosts ?? LAB_HOSTS;
   hosts.forEach(checkLoopback);
   const ca = createCa('kubeha-lab-ca');
-  const store = new LabStore({ historyLimit: opts.historyLimit });
-  const api = new ResourceApi(store, { bookmarkMs: opts.bookmarkMs });
-  const reconciler = new EndpointReconciler(store, {
-    leaseTtlMs: opts.endpointLeaseTtlMs ?? ENDPOINT_LEASE_TTL_MS,
+  const state = new LabClusterState({
+    topology: opts.topology ?? EXAMPLE_TOPOLOGY,
+    historyLimit: opts.historyLimit,
+    endpointLeaseTtlMs: opts.endpointLeaseTtlMs ?? ENDPOINT_LEASE_TTL_MS,
     heartbeatMs: opts.watchEventIntervalMs ?? 1000,
+    leaseRenewMs: opts.leaseRenewMs ?? 2000,
+    leaderLeaseSeconds: opts.leaderLeaseSeconds ?? 15,
   });
-  const addressOf = (s: LabApiServer) => ({ ip: s.host, port: s.port });
-  const followMode = (s: LabApiServer, mode: LabMode) => {
-    if (mode === 'serving') reconciler.up(addressOf(s));
-    else reconciler.lapse(addressOf(s));
-  };
+  state.seed(hosts);
+  const store = state.store;
+  const api = new ResourceApi(store, { bookmarkMs: opts.bookmarkMs });
   const servers: LabApiServer[] = [];
   const makeServer = (host: string, port: number) => {
     const tls = issueCertificate(ca, {
@@ -94,7 +103,7 @@ export async function startLabCluster(opts: LabClusterOptions = {}): Promise<Lab
       caCert: ca.cert,
       anonymousAuth: opts.anonymousAuth,
       api,
-      onModeChange: followMode,
+      onChange: (s) => state.changed(s),
     });
   };
   const startOne = async (s: LabApiServer) => {
@@ -107,10 +116,10 @@ export async function startLabCluster(opts: LabClusterOptions = {}): Promise<Lab
       });
     }
     servers.push(s);
-    reconciler.up(addressOf(s));
+    state.joined(s);
   };
   const close = async () => {
-    reconciler.close();
+    state.close();
     await Promise.all(servers.map((s) => s.close()));
   };
   try {
@@ -133,7 +142,9 @@ export async function startLabCluster(opts: LabClusterOptions = {}): Promise<Lab
       organization: 'system:masters',
       usage: 'client',
     }),
-    publishEndpoints: (addresses) => reconciler.publish(addresses),
+    publishEndpoints: (addresses) => state.publish(addresses),
+    setPodReady: (name, ready, namespace = 'kube-system') =>
+      state.setPodReady(namespace, name, ready),
     addServer: async (host, port) => {
       checkLoopback(host);
       const s = makeServer(host, port ?? opts.port ?? 0);
@@ -144,7 +155,7 @@ export async function startLabCluster(opts: LabClusterOptions = {}): Promise<Lab
       const i = servers.findIndex((s) => s.address === address);
       if (i < 0) return false;
       const [s] = servers.splice(i, 1);
-      reconciler.remove(addressOf(s!));
+      state.left(s!);
       await s!.close();
       return true;
     },

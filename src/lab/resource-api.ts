@@ -14,6 +14,7 @@ import {
   type LabObject,
 } from './selectors.js';
 import type { LabStore, WatchFilter } from './store.js';
+import { tableVersion, toTable, type IncludeObject } from './tables.js';
 import { WatchStream, type AnyResponse } from './watch-stream.js';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -101,25 +102,39 @@ export class ResourceApi {
       json(res, 400, status(400, 'BadRequest', err.message));
       return true;
     }
+    const r = target.resource;
+    const asTable = tableVersion(headerOf(req, 'accept'));
+    const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+    const table = (
+      objects: LabObject[],
+      extra: { resourceVersion?: string; withColumns?: boolean },
+    ) => toTable(r.kind, objects, { version: asTable!, include, ...extra });
     const present = (o: LabObject) => decorate(o, ctx.serverName);
+    const rv = () => String(this.store.resourceVersion);
     if (q.get('watch') === '1' || q.get('watch') === 'true') {
-      this.watch(res, target.resource, filter, q, ctx, present);
+      // As a Table, each event holds a one-row table; only the first carries the columns.
+      let first = true;
+      const render = asTable
+        ? (o: LabObject) => table([present(o)], { withColumns: first ? !(first = false) : false })
+        : present;
+      this.watch(res, r, filter, q, ctx, render);
     } else if (target.name !== undefined) {
-      const obj = this.store.get(target.resource, target.namespace, target.name);
-      if (obj) json(res, 200, present(obj));
-      else json(res, 404, notFound(target.resource, target.name));
+      const obj = this.store.get(r, target.namespace, target.name);
+      if (!obj) json(res, 404, notFound(r, target.name));
+      else
+        json(res, 200, asTable ? table([present(obj)], { resourceVersion: rv() }) : present(obj));
     } else {
-      const r = target.resource;
-      json(res, 200, {
-        kind: `${r.kind}List`,
-        apiVersion: apiVersionOf(r),
-        metadata: { resourceVersion: String(this.store.resourceVersion) },
-        // List items carry no kind/apiVersion, as kube-apiserver encodes them.
-        items: this.store.list(r, filter).map((o) => {
-          const { kind: _k, apiVersion: _a, ...rest } = present(o);
-          return rest;
-        }),
-      });
+      const items = this.store.list(r, filter).map(present);
+      if (asTable) json(res, 200, table(items, { resourceVersion: rv() }));
+      else {
+        json(res, 200, {
+          kind: `${r.kind}List`,
+          apiVersion: apiVersionOf(r),
+          metadata: { resourceVersion: rv() },
+          // List items carry no kind/apiVersion, as kube-apiserver encodes them.
+          items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+        });
+      }
     }
     return true;
   }
@@ -130,7 +145,7 @@ export class ResourceApi {
     filter: WatchFilter,
     q: URLSearchParams,
     ctx: ServeContext,
-    present: (o: LabObject) => LabObject,
+    present: (o: LabObject) => object,
   ): void {
     const rvParam = q.get('resourceVersion') ?? '';
     const since = rvParam === '' || rvParam === '0' ? null : Number(rvParam);
@@ -178,6 +193,11 @@ export class ResourceApi {
     }
     for (const e of missed) stream.send(e.type, present(e.object));
   }
+}
+
+function headerOf(req: AnyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
 }
 
 /** The lab names the server that answered inside Endpoints objects (tests follow watches by it). */
