@@ -37,6 +37,8 @@ export class DiscoveryLoop {
   private debounce?: NodeJS.Timeout;
   private lastError = '';
   private lastRefusal = '';
+  /** Why discovery fell back, as last logged ('' while it follows the slices). */
+  private fallbackWhy = '';
   private serving = false;
   private stopped = false;
 
@@ -87,8 +89,7 @@ export class DiscoveryLoop {
       intervalMs: () => this.deps.config().discovery.interval,
       snapshot: (set, mode) => this.read(set, mode),
       failed: (message, mode) => this.failed(message, mode),
-      modeChanged: (mode, why) =>
-        this.deps.log.warn({ mode }, `discovery follows ${MODE_TEXT[mode]}: ${why}`),
+      modeChanged: (mode, why) => this.modeChanged(mode, why),
     });
     this.watch.start();
   }
@@ -115,7 +116,18 @@ export class DiscoveryLoop {
     void this.watch?.stop();
   }
 
+  /** A fallback is logged once, not at each retry of the richer way (every REPROBE_MS). */
+  private modeChanged(mode: WatchMode, why: string): void {
+    if (mode === 'slices' || why === this.fallbackWhy) return;
+    this.fallbackWhy = why;
+    this.deps.log.warn({ mode }, `discovery follows ${MODE_TEXT[mode]}: ${why}`);
+  }
+
   private read(set: string[], mode: WatchMode): void {
+    if (mode === 'slices' && this.fallbackWhy !== '') {
+      this.fallbackWhy = '';
+      this.deps.log.info('discovery follows EndpointSlices again');
+    }
     if (this.lastError !== '')
       this.deps.log.info(`discovery of default/kubernetes works again (${MODE_TEXT[mode]})`);
     this.lastError = '';
