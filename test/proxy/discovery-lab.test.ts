@@ -4,10 +4,10 @@
  * off: control planes added and removed, the guard rails, and a restart while
  * every API server refuses.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLabCluster, labKubeconfig, type LabCluster } from '../../src/lab/cluster.js';
@@ -26,6 +26,13 @@ interface DiscoveryProxy {
   stop(): Promise<void>;
 }
 
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function temp(prefix: string): string {
+  dirs.push(mkdtempSync(join(tmpdir(), prefix)));
+  return dirs.at(-1)!;
+}
+
 /** A lab of `hosts` on one port (one EndpointSlice named kubernetes, as a real cluster has). */
 async function lab(hosts: string[]): Promise<LabCluster> {
   const port = await freePort(hosts[0]);
@@ -38,8 +45,8 @@ async function discoveryProxy(
   opts: { port?: number; stateDir?: string; drainTimeout?: string } = {},
 ): Promise<DiscoveryProxy> {
   const port = opts.port ?? (await freePort());
-  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'kubeha-disco-'));
-  const dir = mkdtempSync(join(tmpdir(), 'kubeha-disco-conf-'));
+  const stateDir = opts.stateDir ?? temp('kubeha-disco-');
+  const dir = temp('kubeha-disco-conf-');
   // the kubelet's kubeconfig on a Kubespray worker: server https://localhost:<proxy port>
   const kubeconfig = join(dir, 'kubelet.conf');
   writeFileSync(
@@ -255,7 +262,7 @@ test('a restart while every API server refuses: the state file gives every contr
 
     // a corrupt state file: one warning, ignored, then replaced by the next good set
     for (const s of l.servers) await s.resume();
-    const bad = mkdtempSync(join(tmpdir(), 'kubeha-disco-bad-'));
+    const bad = temp('kubeha-disco-bad-');
     writeFileSync(statePath(bad), '{"format":"kubeha.discovery/v1","upstreams":[');
     corrupt = await discoveryProxy(l, [a], { stateDir: bad });
     const warned = () =>
