@@ -11,6 +11,7 @@ export interface LabOptions {
   control: string;
   anonymousAuth: boolean;
   watchInterval: string;
+  endpointLeaseTtl: string;
 }
 
 export async function runLab(opts: LabOptions): Promise<void> {
@@ -25,6 +26,13 @@ export async function runLab(opts: LabOptions): Promise<void> {
       `--watch-interval: expected milliseconds >= 10, got ${opts.watchInterval}`,
     );
   }
+  const endpointLeaseTtlMs = Number(opts.endpointLeaseTtl);
+  if (!Number.isFinite(endpointLeaseTtlMs) || endpointLeaseTtlMs < 0) {
+    throw new KubehaError(
+      'E_USAGE',
+      `--endpoint-lease-ttl: expected milliseconds >= 0, got ${opts.endpointLeaseTtl}`,
+    );
+  }
   const control = parseHostPort(opts.control);
   if (!isLoopback(control.host)) {
     throw new KubehaError('E_USAGE', `--control must be a loopback address, not ${control.host}`);
@@ -37,9 +45,10 @@ export async function runLab(opts: LabOptions): Promise<void> {
     port,
     anonymousAuth: opts.anonymousAuth,
     watchEventIntervalMs,
+    endpointLeaseTtlMs,
   });
   const files = await writeLabFiles(opts.dir, lab, opts.kubeconfigServer);
-  const server = createLabControl(lab.servers);
+  const server = createLabControl(lab);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(new KubehaError('E_LISTEN', `--control ${opts.control}: ${err.message}`)),
@@ -53,7 +62,7 @@ export async function runLab(opts: LabOptions): Promise<void> {
     [
       `lab API servers: ${lab.servers.map((s) => s.url).join(' ')}`,
       `files: ${files.join(' ')}`,
-      `control: curl -XPOST http://${opts.control}/${lab.servers[0]!.address}/unready  (ready|refuse|hang|die|resume)`,
+      `control: curl -XPOST http://${opts.control}/${lab.servers[0]!.address}/unready  (ready|refuse|hang|die|resume|remove; POST /add?host=ADDRESS adds one)`,
       'Ctrl-C to stop',
       '',
     ].join('\n'),

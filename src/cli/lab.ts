@@ -24,11 +24,20 @@ export function registerLab(program: Command): void {
     )
     .option(
       '--control <addr>',
-      'control endpoint (POST /<host:port>/<unready|ready|refuse|hang|die|resume>)',
+      'control endpoint (POST /<host:port>/<unready|ready|refuse|hang|die|resume|remove>, POST /add?host=)',
       '127.0.0.1:8090',
     )
     .option('--no-anonymous-auth', 'answer 401 to requests without a client certificate')
-    .option('--watch-interval <ms>', 'period of MODIFIED events on watch streams', '1000')
+    .option(
+      '--watch-interval <ms>',
+      'period of the heartbeat on the default/kubernetes Endpoints (MODIFIED events on endpoints watches)',
+      '1000',
+    )
+    .option(
+      '--endpoint-lease-ttl <ms>',
+      "how long a server that died or hangs stays in default/kubernetes (kube-apiserver's 15 s)",
+      '15000',
+    )
     .action(async (opts) => {
       const { runLab } = await import('./lab-run.js');
       await runLab(opts);

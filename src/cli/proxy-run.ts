@@ -24,6 +24,8 @@ export interface ProxyOptions {
   logLevel?: string;
   logFormat?: string;
   discover?: boolean;
+  kubeconfig?: string;
+  stateDir?: string;
   workers?: number;
   checkConfig?: boolean;
   schema?: boolean;
@@ -48,7 +50,16 @@ export function flagsToConfig(o: ProxyOptions): RawConfig {
     algorithm: o.algorithm,
     logLevel: o.logLevel,
     workers: o.workers,
-    discovery: o.discover ? { kubernetesEndpoints: true } : undefined,
+    stateDir: o.stateDir,
+    discovery:
+      o.discover || o.kubeconfig !== undefined
+        ? Object.fromEntries(
+            Object.entries({
+              kubernetesEndpoints: o.discover,
+              kubeconfig: o.kubeconfig,
+            }).filter(([, v]) => v !== undefined),
+          )
+        : undefined,
     healthCheck: hcSet
       ? Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined))
       : undefined,

@@ -32,7 +32,18 @@ export function registerProxy(program: Command): void {
     .option('--workers <n>', 'data-path processes (default 1; nginx-proxy runs 2)', (v) =>
       Number(v),
     )
-    .option('--discover', 'also use the API servers listed in the default/kubernetes Endpoints')
+    .option(
+      '--discover',
+      'also use the API servers default/kubernetes lists (its EndpointSlices, watched)',
+    )
+    .option(
+      '--kubeconfig <file>',
+      "kubeconfig discovery authenticates with (e.g. the kubelet's /etc/kubernetes/kubelet.conf)",
+    )
+    .option(
+      '--state-dir <dir>',
+      'where the last good discovered set is kept (default /var/lib/kubeha)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent')
     .option('--log-format <format>', 'text or json (default: text on a terminal, json otherwise)')
     .option('--check-config', 'validate the configuration, print it as JSON and exit')

@@ -63,12 +63,12 @@ export interface EndpointAddress {
   port: number;
 }
 
-/** The `default/kubernetes` Endpoints object: the API servers' addresses. */
-export function kubernetesEndpoints(
-  addresses: readonly EndpointAddress[],
-  resourceVersion: number,
-  servedBy: string,
-): object {
+/**
+ * The `default/kubernetes` Endpoints object: the API servers' addresses, one subset
+ * per port. kube-apiserver labels it skip-mirror because it writes the matching
+ * EndpointSlice itself (endpoint-reconciler.ts).
+ */
+export function kubernetesEndpoints(addresses: readonly EndpointAddress[]): object {
   const ports = [...new Set(addresses.map((a) => a.port))];
   return {
     kind: 'Endpoints',
@@ -76,23 +76,12 @@ export function kubernetesEndpoints(
     metadata: {
       name: 'kubernetes',
       namespace: 'default',
-      resourceVersion: String(resourceVersion),
-      labels: { endpointslice: 'kubernetes.io/skip-mirror' },
-      annotations: { 'lab.kubeha.io/served-by': servedBy },
+      labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
     },
     subsets: ports.map((port) => ({
       addresses: addresses.filter((a) => a.port === port).map((a) => ({ ip: a.ip })),
       ports: [{ name: 'https', port, protocol: 'TCP' }],
     })),
-  };
-}
-
-export function endpointsList(items: object[], resourceVersion: number): object {
-  return {
-    kind: 'EndpointsList',
-    apiVersion: 'v1',
-    metadata: { resourceVersion: String(resourceVersion) },
-    items,
   };
 }
 

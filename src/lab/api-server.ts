@@ -15,14 +15,10 @@ import {
 } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import {
-  endpointsList,
-  healthAnswer,
-  kubernetesEndpoints,
-  status,
-  versionInfo,
-  type EndpointAddress,
-} from './api-responses.js';
+import { healthAnswer, status, versionInfo } from './api-responses.js';
+import { discovery } from './discovery.js';
+import { json, type ResourceApi } from './resource-api.js';
+import type { WatchStream } from './watch-stream.js';
 import type { KeyPairPem } from './pki.js';
 import { formatHostPort } from '../shared/address.js';
 
@@ -36,12 +32,12 @@ export interface LabServerOptions {
   tls: KeyPairPem;
   caCert: string;
   name?: string;
-  /** Period of MODIFIED events on watch streams (default 1000 ms). */
-  watchEventIntervalMs?: number;
   /** false mirrors `--anonymous-auth=false`: requests without a verified client cert get 401. */
   anonymousAuth?: boolean;
-  /** Addresses published in `default/kubernetes` (default: this server only). */
-  endpoints?: () => EndpointAddress[];
+  /** The cluster's resources over its shared store (as every kube-apiserver reads one etcd). */
+  api: ResourceApi;
+  /** Called on every change of mode or failing checks (the cluster's objects follow them). */
+  onChange?: (server: LabApiServer) => void;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -67,9 +63,8 @@ export class LabApiServer {
   private readonly secure: Http2SecureServer;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
-  private readonly watches = new Set<{ res: AnyResponse; timer: NodeJS.Timeout }>();
+  private readonly watches = new Set<WatchStream>();
   private listening = false;
-  private resourceVersion = 1000;
   private acceptedTotal = 0;
   private handshakesTotal = 0;
   private requestsTotal = 0;
@@ -140,6 +135,11 @@ export class LabApiServer {
   /** Make /readyz (and /livez, /healthz for the checks they include) fail these checks. */
   setFailingChecks(checks: string[]): void {
     this.failing = new Set(checks);
+    this.opts.onChange?.(this);
+  }
+
+  get failingChecks(): string[] {
+    return [...this.failing];
   }
 
   /** An etcd outage as the API server reports it. */
@@ -153,7 +153,7 @@ export class LabApiServer {
 
   /** Stop listening: new connections are refused (RST), established ones go on. */
   async refuse(): Promise<void> {
-    this.mode = 'refusing';
+    this.setMode('refusing');
     await this.stopListening();
   }
 
@@ -163,13 +163,13 @@ export class LabApiServer {
    * are dropped looks the same to a client, except that connects also time out.)
    */
   hang(): void {
-    this.mode = 'hanging';
+    this.setMode('hanging');
     for (const s of this.sockets) s.pause();
   }
 
   /** The process dies: listener closed and every connection reset. */
   async die(): Promise<void> {
-    this.mode = 'dead';
+    this.setMode('dead');
     this.endWatches();
     for (const s of this.sockets) s.resetAndDestroy();
     this.sockets.clear();
@@ -178,12 +178,14 @@ export class LabApiServer {
 
   /** Back to normal service (listening again on the same port if needed). */
   async resume(): Promise<void> {
-    this.mode = 'serving';
     this.failing.clear();
     for (const s of this.sockets) s.resume();
     await this.start();
+    this.setMode('serving');
+    for (const w of this.watches) w.flush();
   }
 
+  /** Shut down for good (the cluster removes its lease first: a graceful stop). */
   async close(): Promise<void> {
     this.mode = 'dead';
     this.endWatches();
@@ -201,11 +203,13 @@ export class LabApiServer {
     if (this.sockets.size === 0) await closed;
   }
 
+  private setMode(mode: LabMode): void {
+    this.mode = mode;
+    this.opts.onChange?.(this);
+  }
+
   private endWatches(): void {
-    for (const w of this.watches) {
-      clearInterval(w.timer);
-      w.res.destroy();
-    }
+    for (const w of [...this.watches]) w.destroy();
     this.watches.clear();
   }
 
@@ -244,68 +248,24 @@ export class LabApiServer {
       return;
     }
     if (path === '/version') return json(res, 200, versionInfo());
-    if (path === '/api') {
-      return json(res, 200, {
-        kind: 'APIVersions',
-        versions: ['v1'],
-        serverAddressByClientCIDRs: [],
-      });
+    const doc = discovery(path, req.headers.accept, this.address);
+    if (doc) {
+      writeHead(res, 200, { 'content-type': doc.contentType, vary: 'Accept' });
+      res.end(JSON.stringify(doc.body));
+      return;
     }
-    if (path === '/api/v1/namespaces/default/endpoints/kubernetes') {
-      return json(res, 200, this.kubernetesEndpoints());
+    const handled = this.opts.api.handle(req, res, url, {
+      serverName: this.name,
+      held: () => this.mode === 'hanging',
+      watches: this.watches,
+    });
+    if (!handled) {
+      json(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
     }
-    if (path === '/api/v1/namespaces/default/endpoints') {
-      const watch = url.searchParams.get('watch');
-      if (watch === '1' || watch === 'true') return this.watch(res, url.searchParams);
-      return json(res, 200, endpointsList([this.kubernetesEndpoints()], this.resourceVersion));
-    }
-    json(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
-  }
-
-  private kubernetesEndpoints(): object {
-    const addresses = this.opts.endpoints?.() ?? [{ ip: this.host, port: this.port }];
-    return kubernetesEndpoints(addresses, this.resourceVersion, this.name);
-  }
-
-  /** A watch: one ADDED event, then a MODIFIED event every interval, as chunked JSON lines. */
-  private watch(res: AnyResponse, query: URLSearchParams): void {
-    // No content-length: HTTP/1.1 sends chunks, HTTP/2 DATA frames.
-    writeHead(res, 200, { 'content-type': 'application/json' });
-    const send = (type: string) =>
-      (res as ServerResponse).write(
-        `${JSON.stringify({ type, object: this.kubernetesEndpoints() })}\n`,
-      );
-    send('ADDED');
-    const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 0);
-    const deadline = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : Infinity;
-    const entry = {
-      res,
-      timer: setInterval(() => {
-        if (this.mode === 'hanging') return; // a silent host sends nothing
-        if (Date.now() >= deadline) {
-          finish();
-          res.end();
-          return;
-        }
-        this.resourceVersion++;
-        send('MODIFIED');
-      }, this.opts.watchEventIntervalMs ?? 1000),
-    };
-    const finish = () => {
-      clearInterval(entry.timer);
-      this.watches.delete(entry);
-    };
-    this.watches.add(entry);
-    res.on('close', finish);
   }
 }
 
 /** Both response kinds take (status, headers); @types/node 24 no longer unifies their overloads. */
 function writeHead(res: AnyResponse, code: number, headers: Record<string, string>): void {
   (res as ServerResponse).writeHead(code, headers);
-}
-
-function json(res: AnyResponse, code: number, body: object): void {
-  writeHead(res, code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }

@@ -6,45 +6,90 @@
 import { join } from 'node:path';
 import { LabApiServer } from './api-server.js';
 import type { EndpointAddress } from './api-responses.js';
+import { LabClusterState } from './cluster-state.js';
 import { createCa, issueCertificate, type CertificateAuthority, type KeyPairPem } from './pki.js';
+import { ResourceApi } from './resource-api.js';
+import type { LabStore } from './store.js';
+import { EXAMPLE_TOPOLOGY, type LabTopology } from './topology.js';
 import { writeFileAtomic } from '../shared/atomic-write.js';
 import { isLoopback } from '../shared/address.js';
 import { KubehaError } from '../shared/errors.js';
 
 export const LAB_HOSTS = ['127.0.10.11', '127.0.10.12', '127.0.10.13'];
 
+/** kube-apiserver's master lease TTL (DefaultEndpointReconcilerTTL). */
+export const ENDPOINT_LEASE_TTL_MS = 15_000;
+
 export interface LabClusterOptions {
   hosts?: string[];
   /** One port for every server (6443 by hand; 0 in tests picks free ports). */
   port?: number;
   anonymousAuth?: boolean;
+  /**
+   * Period of the lab's heartbeat on the Endpoints `default/kubernetes` (a MODIFIED
+   * event on endpoints watches; default 1000 ms).
+   */
   watchEventIntervalMs?: number;
+  /** How long a server that stopped renewing stays in `default/kubernetes` (default 15 s). */
+  endpointLeaseTtlMs?: number;
+  /** Period of BOOKMARK events on watches that allow them (default 60 s). */
+  bookmarkMs?: number;
+  /** Events kept for watches from a resourceVersion (default 1000). */
+  historyLimit?: number;
+  /** The cluster the lab stands in for (default: the bundled example, k8s-node1..4). */
+  topology?: LabTopology;
+  /** Leader leases' retry period (default 2000 ms, kube-controller-manager's). */
+  leaseRenewMs?: number;
+  /** Leader leases' leaseDurationSeconds (default 15, kube-controller-manager's). */
+  leaderLeaseSeconds?: number;
 }
 
 export interface LabCluster {
   ca: CertificateAuthority;
+  /** The servers now in the cluster (addServer and removeServer change it). */
   servers: LabApiServer[];
+  /** The cluster's objects, shared by its servers. */
+  store: LabStore;
   /** Client certificate as a kubelet holds one (CN system:node:lab-worker, O system:nodes). */
   kubeletClient: KeyPairPem;
   /** Client certificate for kubectl (O system:masters). */
   adminClient: KeyPairPem;
-  /** What `default/kubernetes` lists: these addresses, or every lab server when undefined. */
+  /** What `default/kubernetes` lists: these addresses, or the serving lab servers when undefined. */
   publishEndpoints(addresses?: EndpointAddress[]): void;
+  /** Marks a kube-system pod (the local proxy's) ready or not; false when there is none. */
+  setPodReady(name: string, ready: boolean, namespace?: string): boolean;
+  /** Starts one more API server (a control plane joining); it appears in `default/kubernetes`. */
+  addServer(host: string, port?: number): Promise<LabApiServer>;
+  /** Shuts one down gracefully (it leaves `default/kubernetes` at once) and forgets it. */
+  removeServer(address: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+function checkLoopback(host: string): void {
+  if (!isLoopback(host)) {
+    throw new KubehaError('E_LAB_ADDRESS', `lab servers bind loopback only, not ${host}`, {
+      hint: 'use 127.0.0.0/8 or ::1',
+    });
+  }
 }
 
 export async function startLabCluster(opts: LabClusterOptions = {}): Promise<LabCluster> {
   const hosts = opts.hosts ?? LAB_HOSTS;
-  for (const h of hosts) {
-    if (!isLoopback(h)) {
-      throw new KubehaError('E_LAB_ADDRESS', `lab servers bind loopback only, not ${h}`, {
-        hint: 'use 127.0.0.0/8 or ::1',
-      });
-    }
-  }
+  hosts.forEach(checkLoopback);
   const ca = createCa('kubeha-lab-ca');
-  let published: EndpointAddress[] | undefined;
-  const servers: LabApiServer[] = hosts.map((host) => {
+  const state = new LabClusterState({
+    topology: opts.topology ?? EXAMPLE_TOPOLOGY,
+    historyLimit: opts.historyLimit,
+    endpointLeaseTtlMs: opts.endpointLeaseTtlMs ?? ENDPOINT_LEASE_TTL_MS,
+    heartbeatMs: opts.watchEventIntervalMs ?? 1000,
+    leaseRenewMs: opts.leaseRenewMs ?? 2000,
+    leaderLeaseSeconds: opts.leaderLeaseSeconds ?? 15,
+  });
+  state.seed(hosts);
+  const store = state.store;
+  const api = new ResourceApi(store, { bookmarkMs: opts.bookmarkMs });
+  const servers: LabApiServer[] = [];
+  const makeServer = (host: string, port: number) => {
     const tls = issueCertificate(ca, {
       commonName: 'kube-apiserver',
       // SANs as kubeadm gives the apiserver cert: its IP, loopback and names.
@@ -53,30 +98,40 @@ export async function startLabCluster(opts: LabClusterOptions = {}): Promise<Lab
     });
     return new LabApiServer({
       host,
-      port: opts.port ?? 0,
+      port,
       tls,
       caCert: ca.cert,
       anonymousAuth: opts.anonymousAuth,
-      watchEventIntervalMs: opts.watchEventIntervalMs,
-      endpoints: () => published ?? servers.map((s) => ({ ip: s.host, port: s.port })),
+      api,
+      onChange: (s) => state.changed(s),
     });
-  });
-  const started: LabApiServer[] = [];
-  try {
-    for (const s of servers) {
+  };
+  const startOne = async (s: LabApiServer) => {
+    try {
       await s.start();
-      started.push(s);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new KubehaError('E_LAB_LISTEN', `cannot start lab API server: ${e.message}`, {
+        cause: err,
+      });
     }
+    servers.push(s);
+    state.joined(s);
+  };
+  const close = async () => {
+    state.close();
+    await Promise.all(servers.map((s) => s.close()));
+  };
+  try {
+    for (const host of hosts) await startOne(makeServer(host, opts.port ?? 0));
   } catch (err) {
-    await Promise.all(started.map((s) => s.close()));
-    const e = err as NodeJS.ErrnoException;
-    throw new KubehaError('E_LAB_LISTEN', `cannot start lab API server: ${e.message}`, {
-      cause: err,
-    });
+    await close();
+    throw err;
   }
   return {
     ca,
     servers,
+    store,
     kubeletClient: issueCertificate(ca, {
       commonName: 'system:node:lab-worker',
       organization: 'system:nodes',
@@ -87,12 +142,24 @@ export async function startLabCluster(opts: LabClusterOptions = {}): Promise<Lab
       organization: 'system:masters',
       usage: 'client',
     }),
-    publishEndpoints: (addresses) => {
-      published = addresses;
+    publishEndpoints: (addresses) => state.publish(addresses),
+    setPodReady: (name, ready, namespace = 'kube-system') =>
+      state.setPodReady(namespace, name, ready),
+    addServer: async (host, port) => {
+      checkLoopback(host);
+      const s = makeServer(host, port ?? opts.port ?? 0);
+      await startOne(s);
+      return s;
     },
-    close: async () => {
-      await Promise.all(servers.map((s) => s.close()));
+    removeServer: async (address) => {
+      const i = servers.findIndex((s) => s.address === address);
+      if (i < 0) return false;
+      const [s] = servers.splice(i, 1);
+      state.left(s!);
+      await s!.close();
+      return true;
     },
+    close,
   };
 }
 

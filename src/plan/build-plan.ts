@@ -253,6 +253,7 @@ function kubehaSettings(
     image: `${s.string('kubeha_image_repo')}:${s.string('kubeha_image_tag') ?? version}`,
     configDir: s.string('kubeha_config_dir') ?? '/etc/kubeha',
     certDir: s.string('kube_cert_dir') ?? '/etc/kubernetes/ssl',
+    kubeConfigDir: s.string('kube_config_dir') ?? '/etc/kubernetes',
     adminPort: h.healthPort ?? KUBEHA_ADMIN_PORT,
     binDir: s.string('bin_dir') ?? '/usr/local/bin',
     healthCheck,

@@ -106,6 +106,8 @@ export interface PlanKubehaSettings {
   configDir: string;
   /** kube_cert_dir: the cluster CA is {certDir}/ca.crt */
   certDir: string;
+  /** kube_config_dir: the kubelet's kubeconfig is {kubeConfigDir}/kubelet.conf */
+  kubeConfigDir: string;
   /** the admin endpoint's port on 127.0.0.1: loadbalancer_apiserver_healthcheck_port, else 8081 */
   adminPort: number;
   /** bin_dir: where the systemd unit expects the kubeha command */

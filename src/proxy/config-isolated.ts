@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { KubehaError } from '../shared/errors.js';
 import type { ProxyConfig } from './config-schema.js';
 import type { RawConfig } from './config.js';
+import type { KubeconfigCredentials } from './kubeconfig.js';
 
 const ENTRY = fileURLToPath(new URL('./config-worker.js', import.meta.url));
 
@@ -27,25 +28,35 @@ interface PlainError {
 
 interface Reply {
   cfg?: ProxyConfig;
+  kubeconfig?: KubeconfigCredentials;
   error?: PlainError & { also?: PlainError[] };
 }
 
 const toError = ({ code, message, ...where }: PlainError, also: KubehaError[] = []) =>
   new KubehaError(code, message, { ...where, also });
 
-export function loadProxyConfigIsolated(
+export async function loadProxyConfigIsolated(
   file: string | undefined,
   flags: RawConfig,
 ): Promise<ProxyConfig> {
+  return (await ask({ file, flags })).cfg!;
+}
+
+/** The kubeconfig discovery uses, read in the same short-lived child (it needs `yaml`). */
+export async function loadKubeconfigIsolated(path: string): Promise<KubeconfigCredentials> {
+  return (await ask({ kubeconfig: path })).kubeconfig!;
+}
+
+function ask(message: object): Promise<Reply> {
   return new Promise((resolve, reject) => {
     // execArgv: [] so flags such as --cpu-prof stay with the proxy (NODE_OPTIONS still applies).
     const child = fork(ENTRY, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
     let settled = false;
     child.once('message', (r: Reply) => {
       settled = true;
-      if (r.cfg) resolve(r.cfg);
+      if (!r.error) resolve(r);
       else {
-        const { also = [], ...first } = r.error!;
+        const { also = [], ...first } = r.error;
         reject(
           toError(
             first,
@@ -63,6 +74,6 @@ export function loadProxyConfigIsolated(
         reject(new KubehaError('E_CONFIG', `configuration loader exited (${signal ?? code})`));
       settled = true;
     });
-    child.send({ file, flags });
+    child.send(message);
   });
 }

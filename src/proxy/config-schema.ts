@@ -125,10 +125,29 @@ export const proxyConfigSchema = z
         kubernetesEndpoints: z
           .boolean()
           .default(false)
-          .describe('add the API servers listed in default/kubernetes Endpoints to the upstreams'),
-        interval: duration.prefault('30s'),
+          .describe(
+            'add the API servers listed in default/kubernetes (its EndpointSlices, else its Endpoints) to the upstreams',
+          ),
+        kubeconfig: z
+          .string()
+          .optional()
+          .describe(
+            "kubeconfig whose CA and client certificate discovery uses (the kubelet's /etc/kubernetes/kubelet.conf); without it, healthCheck's caFile, certFile and keyFile",
+          ),
+        interval: duration
+          .prefault('30s')
+          .describe(
+            'the longest retry backoff, and the poll period where only a get of the Endpoints object is allowed',
+          ),
+        debounce: duration
+          .prefault('2s')
+          .describe('a changed API-server list is applied once it has been stable this long'),
       })
       .prefault({}),
+    stateDir: z
+      .string()
+      .default('/var/lib/kubeha')
+      .describe('where the last good set of discovered API servers is kept (discovery.json)'),
     unhealthyGrace: duration
       .prefault('0s')
       .describe('close connections of an upstream that turned unhealthy after this'),
@@ -183,12 +202,16 @@ export const proxyConfigSchema = z
             message: 'port 0 (the kernel picks one) needs workers: 1',
           });
     // An endpoint list from an unverified server could send this node's API traffic anywhere.
-    if (c.discovery.kubernetesEndpoints && c.healthCheck.caFile === undefined)
+    if (
+      c.discovery.kubernetesEndpoints &&
+      c.discovery.kubeconfig === undefined &&
+      c.healthCheck.caFile === undefined
+    )
       ctx.addIssue({
         code: 'custom',
         path: ['discovery', 'kubernetesEndpoints'],
         message:
-          'needs healthCheck.caFile: discovery follows only an endpoint list from a verified API server',
+          'needs discovery.kubeconfig or healthCheck.caFile: discovery follows only an endpoint list from a verified API server',
       });
   })
   .describe('kubeha proxy configuration');

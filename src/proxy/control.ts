@@ -80,13 +80,15 @@ export class ProxyControl {
     this.pool = new UpstreamPool(poolSettings(cfg), log, {
       added: (u) => this.checks.start(u),
       removed: (u) => this.checks.stop(u),
-      transition: opts.transition,
+      transition: (u) => {
+        opts.transition?.(u);
+        this.discovery.healthChanged();
+      },
     });
     this.discovery = new DiscoveryLoop({
       log,
       pool: this.pool,
       config: () => this.cfg,
-      tls: () => this.tls,
       changed: () => {
         this.pool.configure(this.upstreamList(), poolSettings(this.cfg));
         this.opts.upstreamListChanged?.(this.upstreamList());
@@ -101,8 +103,10 @@ export class ProxyControl {
   /** Reads the check TLS files and configures the pool (which starts the checks). */
   async start(): Promise<void> {
     this.useFiles(await readCheckTls(this.cfg));
+    // The last good discovered set first: a restart while the API is unreachable
+    // still knows every control plane.
+    await this.discovery.loadState();
     this.pool.configure(this.upstreamList(), poolSettings(this.cfg));
-    this.discovery.schedule(this.cfg.healthCheck.interval + this.cfg.healthCheck.edgeInterval);
     this.refreshTimer = setInterval(() => void this.refreshFiles(), TLS_REFRESH_MS);
     this.refreshTimer.unref();
   }
@@ -117,7 +121,7 @@ export class ProxyControl {
       this.opts.logger.warn(
         { missing: gone },
         `health checks go on without ${gone.map((k) => `${k} ${hc[k as 'caFile']}`).join(', ')}: not there (yet); ` +
-          (gone.includes('caFile') ? 'API servers are not verified and discovery waits; ' : '') +
+          (gone.includes('caFile') ? 'API servers are not verified; ' : '') +
           'kubeha picks the file up when it appears',
       );
     else if (changed.length > 0 && this.files !== EMPTY)
@@ -196,7 +200,7 @@ export class ProxyControl {
     this.useFiles(files);
     if (checksChanged) this.checks.reset();
     // Before configure: switching discovery off forgets what it found.
-    this.discovery.schedule(cfg.healthCheck.interval);
+    this.discovery.reconfigure();
     this.pool.configure(this.upstreamList(), poolSettings(cfg));
     for (const u of this.pool.upstreams) if (!u.draining) this.checks.start(u);
   }
@@ -208,6 +212,7 @@ export class ProxyControl {
   /** The listeners are bound: until then /readyz says so (a takeover may wait for them). */
   markServing(): void {
     this.serving = true;
+    this.discovery.markServing();
   }
 
   readiness(): { ok: boolean; detail: string } {
@@ -223,6 +228,7 @@ export class ProxyControl {
       connections: this.opts.data.connections(),
       discovered: this.discovery.discovered,
       rebalance: rebalanceParams(this.cfg),
+      discovery: this.discovery.report(),
     });
   }
 

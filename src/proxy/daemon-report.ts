@@ -66,6 +66,7 @@ export function statusReport(
     connections: number;
     discovered: string[];
     rebalance: RebalanceParams;
+    discovery?: object;
   },
 ): object {
   // The whole proxy's view (workers' connections included); each process acts on its own share.
@@ -89,6 +90,7 @@ export function statusReport(
       reason: verdict.reason,
       closedConnections: pool.upstreams.reduce((n, u) => n + u.counters().closedRebalanced, 0),
     },
+    ...(extra.discovery ? { discovery: extra.discovery } : {}),
     upstreams: pool.upstreams.map((u) => {
       const c = u.counters();
       return {

@@ -61,6 +61,7 @@ export function renderKubehaProxy(
 ): KubehaProxyFiles {
   const k = proxy.settings.kubeha;
   const caFile = `${k.certDir}/ca.crt`;
+  const kubeletConf = `${k.kubeConfigDir}/kubelet.conf`;
   const configPath = kubehaConfigPath(proxy);
   const config = {
     listen: proxy.listen,
@@ -86,7 +87,10 @@ export function renderKubehaProxy(
       certFile: KUBELET_CLIENT_PEM,
       keyFile: KUBELET_CLIENT_PEM,
     },
-    discovery: { kubernetesEndpoints: true },
+    // default/kubernetes through this proxy, as the kubelet (kubeadm join writes
+    // kubelet.conf; RBAC in discovery-rbac.ts lets it list and watch)
+    discovery: { kubernetesEndpoints: true, kubeconfig: kubeletConf },
+    stateDir: KUBEHA_STATE_DIR,
   };
   const configText =
     `# kubeha proxy on ${host.name}. ${header}\n` +
@@ -147,6 +151,7 @@ export function renderKubehaProxy(
           volumeMounts: [
             mount('kubeha-config', k.configDir),
             mount('cluster-ca', caFile),
+            mount('kube-config-dir', k.kubeConfigDir),
             mount('kubelet-pki', KUBELET_PKI_DIR),
             mount('kubeha-state', KUBEHA_STATE_DIR, false),
           ],
@@ -155,6 +160,10 @@ export function renderKubehaProxy(
       volumes: [
         hostPath('kubeha-config', k.configDir, 'Directory'),
         hostPath('cluster-ca', caFile, 'File'),
+        // kubelet.conf through its directory: it does not exist before kubeadm join,
+        // and a file mount would block the pod (File), leave an empty file that fails
+        // join's preflight (FileOrCreate) or a directory in its place (no type)
+        hostPath('kube-config-dir', k.kubeConfigDir, 'Directory'),
         hostPath('kubelet-pki', KUBELET_PKI_DIR, 'Directory'),
         hostPath('kubeha-state', KUBEHA_STATE_DIR, 'DirectoryOrCreate'),
       ],

@@ -3,6 +3,8 @@ import type { Plan, PlanHost, PlanLocalProxy } from '../plan/plan-types.js';
 import { renderExternalHaproxy, renderKeepalived } from './external-lb.js';
 import { renderHaproxyCfg } from './haproxy-cfg.js';
 import { renderKubehaProxy } from './kubeha-proxy.js';
+import { DISCOVERY_RBAC_FILE, renderDiscoveryRbac } from './discovery-rbac.js';
+import { stringify } from 'yaml';
 import { KUBEHA_UNIT_PATH, renderKubehaUnit } from './kubeha-systemd.js';
 import { parseImageRef } from '../shared/image-ref.js';
 import { KubehaError } from '../shared/errors.js';
@@ -32,6 +34,12 @@ export function renderPlan(plan: Plan, opts: RenderOptions = {}): RenderedFile[]
     if (!host.localProxy) continue;
     files.push(...hostProxyFiles(plan, host, host.localProxy, opts, header));
   }
+  // kubeha proxies discover control planes as the kubelet: one grant for the cluster
+  if (plan.hosts.some((h) => h.localProxy && (opts.proxy ?? h.localProxy.type) === 'kubeha'))
+    files.push({
+      path: DISCOVERY_RBAC_FILE,
+      content: renderDiscoveryRbac(header, (o) => stringify(o, { aliasDuplicateObjects: false })),
+    });
   if (
     plan.externalLb &&
     (plan.pattern.id === 'case2' ||

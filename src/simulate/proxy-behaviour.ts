@@ -68,6 +68,7 @@ export const KUBEHA_PROXY_DEFAULTS = {
   passiveFailTimeoutMs: 10_000,
   connectTimeoutMs: 1000,
   discoveryIntervalMs: 30_000,
+  discoveryDebounceMs: 2000,
 } as const;
 
 /** nginx's `server` defaults (ngx_stream_upstream_module): max_fails=1 fail_timeout=10s. */

@@ -183,7 +183,7 @@ function untilRerendered(
       `until re-rendered, the local proxies on ${proxyHosts.size} host(s) do not know ${change.name}: it takes no connections from them (nothing breaks, it just carries no node traffic)`,
     );
     out.push(
-      `kubeha proxy with discovery (discovery.kubernetesEndpoints: true) adds ${change.name} from the default/kubernetes Endpoints within ${fmt(KUBEHA_PROXY_DEFAULTS.discoveryIntervalMs)}, without re-rendering`,
+      `kubeha proxy with discovery (discovery.kubernetesEndpoints: true) adds ${change.name} from default/kubernetes within ${fmt(KUBEHA_PROXY_DEFAULTS.discoveryDebounceMs)} of kube-apiserver listing it (its watch, debounced; ${fmt(KUBEHA_PROXY_DEFAULTS.discoveryIntervalMs)} where RBAC allows only polling), without re-rendering`,
     );
   }
   if (lbChanges)

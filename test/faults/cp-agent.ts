@@ -15,6 +15,10 @@ import { createServer, connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { LabApiServer } from '../../src/lab/api-server.js';
+import { ENDPOINT_LEASE_TTL_MS } from '../../src/lab/cluster.js';
+import { LabClusterState } from '../../src/lab/cluster-state.js';
+import { ResourceApi } from '../../src/lab/resource-api.js';
+import { EXAMPLE_TOPOLOGY } from '../../src/lab/topology.js';
 import { API_PORT, RELAY_PORT } from './topology.js';
 
 const arg = (name: string) => {
@@ -52,14 +56,26 @@ async function main(): Promise<void> {
     key: string;
     ca: string;
   };
+  // A store of its own: each control plane runs in its own namespace and process,
+  // so the cluster's objects are not shared here (the suite needs only the watch).
+  const state = new LabClusterState({
+    topology: EXAMPLE_TOPOLOGY,
+    endpointLeaseTtlMs: ENDPOINT_LEASE_TTL_MS,
+    heartbeatMs: Number(arg('watch-interval') ?? 200),
+    leaseRenewMs: 2000,
+    leaderLeaseSeconds: 15,
+  });
+  state.seed([host]);
   const server = new LabApiServer({
     host,
     port: API_PORT,
     tls,
     caCert: tls.ca,
-    watchEventIntervalMs: Number(arg('watch-interval') ?? 200),
+    api: new ResourceApi(state.store, {}),
+    onChange: (s) => state.changed(s),
   });
   await server.start();
+  state.joined(server);
   await startRelay(host, Number(arg('delay') ?? 200));
   const reply = (extra: object = {}) =>
     process.stdout.write(`${JSON.stringify({ ...server.stats(), ...extra })}\n`);

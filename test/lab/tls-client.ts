@@ -12,6 +12,7 @@ export interface GetOptions {
   cert?: string;
   key?: string;
   timeoutMs?: number;
+  method?: string;
 }
 
 export interface GetResult {
@@ -27,6 +28,7 @@ export function httpsGet(o: GetOptions): Promise<GetResult> {
         host: o.host,
         port: o.port,
         path: o.path,
+        method: o.method ?? 'GET',
         ca: o.ca,
         cert: o.cert,
         key: o.key,
@@ -48,17 +50,24 @@ export function httpsGet(o: GetOptions): Promise<GetResult> {
   });
 }
 
+export interface WatchEvent {
+  type: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  object: any;
+}
+
 export interface WatchHandle {
   servedBy: string;
-  events: { type: string }[];
+  status: number;
+  events: WatchEvent[];
   /** Resolves when the stream ends or breaks, with the time it did. */
   closed: Promise<number>;
   isOpen(): boolean;
   stop(): void;
 }
 
-/** Opens `/api/v1/namespaces/default/endpoints?watch=1` and collects its events. */
-export function openWatch(o: Omit<GetOptions, 'path'>): Promise<WatchHandle> {
+/** Opens a watch (by default `/api/v1/namespaces/default/endpoints?watch=1`) and collects its events. */
+export function openWatch(o: Omit<GetOptions, 'path'> & { path?: string }): Promise<WatchHandle> {
   return new Promise((resolve, reject) => {
     let open = true;
     let markClosed: (t: number) => void = () => {};
@@ -72,7 +81,7 @@ export function openWatch(o: Omit<GetOptions, 'path'>): Promise<WatchHandle> {
       {
         host: o.host,
         port: o.port,
-        path: '/api/v1/namespaces/default/endpoints?watch=1',
+        path: o.path ?? '/api/v1/namespaces/default/endpoints?watch=1',
         ca: o.ca,
         cert: o.cert,
         key: o.key,
@@ -82,14 +91,14 @@ export function openWatch(o: Omit<GetOptions, 'path'>): Promise<WatchHandle> {
       },
       (res) => {
         req.setTimeout(0);
-        const events: { type: string }[] = [];
+        const events: WatchEvent[] = [];
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => {
           buf += c;
           let i;
           while ((i = buf.indexOf('\n')) >= 0) {
-            events.push(JSON.parse(buf.slice(0, i)) as { type: string });
+            events.push(JSON.parse(buf.slice(0, i)) as WatchEvent);
             buf = buf.slice(i + 1);
           }
         });
@@ -98,6 +107,7 @@ export function openWatch(o: Omit<GetOptions, 'path'>): Promise<WatchHandle> {
         res.on('error', done);
         resolve({
           servedBy: String(res.headers['x-kubeha-lab-server']),
+          status: res.statusCode ?? 0,
           events,
           closed,
           isOpen: () => open,

@@ -40,6 +40,44 @@ test('bad configuration: one line with file:line:col, exit 2, no stack', async (
   }
 });
 
+test('discovery flags: --discover --kubeconfig --state-dir merge into the file; without credentials discovery is refused in one line', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kubeha-cli-'));
+  try {
+    const file = join(dir, 'proxy.yaml');
+    await writeFile(file, 'upstreams: [127.0.10.11:6443]\ndiscovery:\n  debounce: 5s\n');
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, 'proxy', '--config', file, ...args], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+    const ok = run(
+      '--discover',
+      '--kubeconfig',
+      '/etc/kubernetes/kubelet.conf',
+      '--state-dir',
+      dir,
+      '--check-config',
+    );
+    assert.equal(ok.status, 0, ok.stderr);
+    const cfg = JSON.parse(ok.stdout);
+    assert.deepEqual(cfg.discovery, {
+      kubernetesEndpoints: true,
+      kubeconfig: '/etc/kubernetes/kubelet.conf',
+      interval: 30_000,
+      debounce: 5000,
+    });
+    assert.equal(cfg.stateDir, dir);
+    const refused = run('--discover', '--check-config');
+    assert.equal(refused.status, 2);
+    assert.equal(
+      refused.stderr,
+      `kubeha: ${file}:2:1: discovery.kubernetesEndpoints: needs discovery.kubeconfig or healthCheck.caFile: discovery follows only an endpoint list from a verified API server\n`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('kubeha proxy: SIGHUP and file changes reload, a bad reload is rejected, SIGTERM stops cleanly', async () => {
   const lab = await startLabCluster({ hosts: ['127.0.10.31', '127.0.10.32'] });
   const dir = await mkdtemp(join(tmpdir(), 'kubeha-cli-'));

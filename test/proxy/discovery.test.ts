@@ -3,17 +3,13 @@ import assert from 'node:assert/strict';
 import { endpointAddresses, mergeUpstreams } from '../../src/proxy/discovery.js';
 import { kubernetesEndpoints } from '../../src/lab/api-responses.js';
 import { waitFor } from '../lab/tls-client.js';
-import { startRig } from './helpers.js';
+import { freePort, startRig } from './helpers.js';
 
 test('endpointAddresses reads the https port of every subset, IPv6 bracketed', () => {
-  const obj = kubernetesEndpoints(
-    [
-      { ip: '192.168.10.11', port: 6443 },
-      { ip: 'fd00::12', port: 6443 },
-    ],
-    1,
-    'x',
-  );
+  const obj = kubernetesEndpoints([
+    { ip: '192.168.10.11', port: 6443 },
+    { ip: 'fd00::12', port: 6443 },
+  ]);
   assert.deepEqual(endpointAddresses(obj), ['192.168.10.11:6443', '[fd00::12]:6443']);
   assert.deepEqual(endpointAddresses({ kind: 'Status' }), []);
   assert.deepEqual(endpointAddresses(null), []);
@@ -36,10 +32,15 @@ test('endpointAddresses reads the https port of every subset, IPv6 bracketed', (
 });
 
 test('discovery adds the API servers default/kubernetes lists and drains those it drops', async () => {
-  const rig = await startRig({
-    discovery: { kubernetesEndpoints: true, interval: '300ms' },
-    drainTimeout: '100ms',
-  });
+  // one port for all (one EndpointSlice named kubernetes, as in a real cluster);
+  // discovery with the health check's CA, no kubeconfig
+  const rig = await startRig(
+    {
+      discovery: { kubernetesEndpoints: true, interval: '300ms', debounce: '100ms' },
+      drainTimeout: '100ms',
+    },
+    { port: await freePort('127.0.10.11') },
+  );
   const [a, b, c] = rig.lab.servers as [
     (typeof rig.lab.servers)[0],
     (typeof rig.lab.servers)[0],
@@ -64,7 +65,15 @@ test('discovery adds the API servers default/kubernetes lists and drains those i
       await waitFor(() => keys().join() === [a.address, b.address].join(), 10_000),
       keys().join(','),
     );
-    assert.ok(rig.logs.some((l) => /^default\/kubernetes endpoints: /.test(l.msg)));
+    // each applied change is logged once, as a diff
+    const diffs = rig.logs
+      .map((l) => l.msg)
+      .filter((m) => m.startsWith('discovery (EndpointSlices): '));
+    assert.equal(
+      diffs[0],
+      `discovery (EndpointSlices): ${[a, b, c].map((s) => `+${s.address}`).join(' ')}`,
+    );
+    assert.equal(diffs[1], `discovery (EndpointSlices): \u2212${c.address}`);
   } finally {
     await rig.close();
   }

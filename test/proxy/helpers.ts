@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { ProxyDaemon } from '../../src/proxy/daemon.js';
 import { validateConfig } from '../../src/proxy/config.js';
 import type { ProxyConfigInput } from '../../src/proxy/config-schema.js';
@@ -67,12 +67,8 @@ export const FAST_CHECKS = {
   fall: 2,
 } as const;
 
-export async function startRig(
-  overrides: Partial<ProxyConfigInput> = {},
-  labOpts: LabClusterOptions = {},
-): Promise<Rig> {
-  const lab = await startLabCluster({ watchEventIntervalMs: 50, ...labOpts });
-  const upstreams = lab.servers.map((s) => s.address);
+/** A debug-level logger whose lines are parsed into `logs`. */
+export function logCollector(): { logs: LogLine[]; logger: Logger } {
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -81,10 +77,22 @@ export async function startRig(
       cb();
     },
   });
+  return { logs, logger: pino({ level: 'debug' }, sink) };
+}
+
+export async function startRig(
+  overrides: Partial<ProxyConfigInput> = {},
+  labOpts: LabClusterOptions = {},
+): Promise<Rig> {
+  const lab = await startLabCluster({ watchEventIntervalMs: 50, ...labOpts });
+  const upstreams = lab.servers.map((s) => s.address);
+  const { logs, logger } = logCollector();
   // Discovery trusts only a verified endpoint list: give it the lab's CA.
   let caFile: string | undefined;
+  let stateDir: string | undefined;
   if ((overrides.discovery as { kubernetesEndpoints?: boolean } | undefined)?.kubernetesEndpoints) {
-    caFile = join(mkdtempSync(join(tmpdir(), 'kubeha-rig-')), 'ca.crt');
+    stateDir = mkdtempSync(join(tmpdir(), 'kubeha-rig-'));
+    caFile = join(stateDir, 'ca.crt');
     writeFileSync(caFile, lab.ca.cert);
   }
   const cfg = validateConfig({
@@ -92,6 +100,7 @@ export async function startRig(
     upstreams,
     admin: '127.0.0.1:0',
     shutdownTimeout: '200ms',
+    ...(stateDir ? { stateDir } : {}),
     ...overrides,
     healthCheck: {
       ...FAST_CHECKS,
@@ -99,7 +108,7 @@ export async function startRig(
       ...(overrides.healthCheck ?? {}),
     },
   } as Record<string, unknown>);
-  const daemon = new ProxyDaemon(cfg, { logger: pino({ level: 'debug' }, sink), version: 'test' });
+  const daemon = new ProxyDaemon(cfg, { logger, version: 'test' });
   try {
     await daemon.start();
   } catch (err) {

@@ -7,6 +7,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { Pod } from 'kubernetes-models/v1';
+import { ClusterRole, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 
 interface AttributeType {
   baseName: string;
@@ -45,4 +46,23 @@ export function validatePod(pod: unknown): void {
   const unknown = unknownFields(pod, 'V1Pod');
   if (unknown.length > 0) throw new Error(`unknown fields: ${unknown.join(', ')}`);
   new Pod(pod as ConstructorParameters<typeof Pod>[0]).validate();
+}
+
+/** Throws unless every document is a valid ClusterRole or RoleBinding (rbac.authorization.k8s.io/v1). */
+export function validateRbac(docs: unknown[]): void {
+  for (const doc of docs) {
+    const kind = (doc as { kind?: string }).kind;
+    const type =
+      kind === 'ClusterRole'
+        ? 'V1ClusterRole'
+        : kind === 'RoleBinding'
+          ? 'V1RoleBinding'
+          : undefined;
+    if (!type) throw new Error(`unexpected kind ${kind}`);
+    const unknown = unknownFields(doc, type);
+    if (unknown.length > 0) throw new Error(`unknown fields: ${unknown.join(', ')}`);
+    if (kind === 'ClusterRole')
+      new ClusterRole(doc as ConstructorParameters<typeof ClusterRole>[0]).validate();
+    else new RoleBinding(doc as ConstructorParameters<typeof RoleBinding>[0]).validate();
+  }
 }

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { startLabCluster } from '../../src/lab/cluster.js';
 import { KUBEHA_RESOURCES, KUBELET_CLIENT_PEM } from '../../src/render/kubeha-proxy.js';
 import { renderPlan } from '../../src/render/render-plan.js';
@@ -12,7 +12,7 @@ import { parseImageRef } from '../../src/shared/image-ref.js';
 import { kubehaVersion } from '../../src/shared/package-version.js';
 import { freePort } from '../proxy/helpers.js';
 import { inventoryPath, planFor, ROOT } from '../plan/planner-fixtures.js';
-import { validatePod } from './k8s-schema.js';
+import { validatePod, validateRbac } from './k8s-schema.js';
 import { kubehaCli } from '../helpers/kubeha-cli.js';
 
 /** What `render --proxy kubeha` puts on a node: static pod, proxy.yaml, systemd unit. */
@@ -60,6 +60,7 @@ test('the pod mounts config, CA and kubelet certificate read-only, state read-wr
   assert.deepEqual(mounts, {
     '/etc/kubeha': true,
     '/srv/pki/ca.crt': true,
+    '/etc/kubernetes': true,
     '/var/lib/kubelet/pki': true,
     '/var/lib/kubeha': false,
   });
@@ -72,6 +73,7 @@ test('the pod mounts config, CA and kubelet certificate read-only, state read-wr
   assert.deepEqual(types, {
     '/etc/kubeha': 'Directory',
     '/srv/pki/ca.crt': 'File',
+    '/etc/kubernetes': 'Directory',
     '/var/lib/kubelet/pki': 'Directory',
     '/var/lib/kubeha': 'DirectoryOrCreate',
   });
@@ -89,15 +91,60 @@ test('the pod mounts config, CA and kubelet certificate read-only, state read-wr
   assert.equal(config.healthCheck.keyFile, KUBELET_CLIENT_PEM);
   assert.equal(config.bindRetry, '60s');
   assert.deepEqual(Object.keys(config).slice(0, 2), ['listen', 'bindRetry']);
-  assert.deepEqual(config.discovery, { kubernetesEndpoints: true });
+  assert.deepEqual(config.discovery, {
+    kubernetesEndpoints: true,
+    kubeconfig: '/etc/kubernetes/kubelet.conf',
+  });
+  assert.equal(config.stateDir, '/var/lib/kubeha');
+  assert.equal((mounts as Record<string, boolean>)[config.stateDir], false, 'state is writable');
   // every file the config names is inside a mount, at the same path as on the host
-  for (const p of [config.healthCheck.caFile, config.healthCheck.certFile]) {
+  for (const p of [
+    config.healthCheck.caFile,
+    config.healthCheck.certFile,
+    config.discovery.kubeconfig,
+  ]) {
     assert.ok(
       Object.keys(mounts).some((m) => p === m || p.startsWith(`${m}/`)),
       `${p} is mounted`,
     );
   }
   assert.deepEqual(c.command, ['kubeha', 'proxy', '--config', '/etc/kubeha/proxy.yaml']);
+});
+
+test('the RBAC discovery needs: one file per cluster, valid rbac/v1, read of default/kubernetes only, for system:nodes', async () => {
+  const files = renderPlan(await planFor('mycluster', '2.31'), { proxy: 'kubeha' });
+  const rbac = files.filter((f) => f.path.includes('rbac'));
+  assert.deepEqual(
+    rbac.map((f) => f.path),
+    ['cluster/kubeha-discovery-rbac.yml'],
+  );
+  const docs = parseAllDocuments(rbac[0]!.content).map((d) => d.toJS());
+  validateRbac(docs);
+  const [role, binding] = docs;
+  assert.equal(role.kind, 'ClusterRole');
+  for (const rule of role.rules) {
+    assert.deepEqual(rule.verbs, ['get', 'list', 'watch']);
+    assert.deepEqual(rule.resourceNames, ['kubernetes']);
+  }
+  assert.deepEqual(
+    role.rules.map(
+      (r: { apiGroups: string[]; resources: string[] }) => `${r.apiGroups}/${r.resources}`,
+    ),
+    ['discovery.k8s.io/endpointslices', '/endpoints'],
+  );
+  assert.equal(binding.kind, 'RoleBinding');
+  assert.equal(binding.metadata.namespace, 'default');
+  assert.deepEqual(binding.subjects, [
+    { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' },
+  ]);
+  assert.equal(binding.roleRef.name, role.metadata.name);
+  assert.throws(
+    () => validateRbac([{ ...role, rules: [{ ...role.rules[0], verb: ['get'] }] }]),
+    /unknown fields/,
+  );
+  // nginx-proxy keeps Kubespray's files only: no kubeha grant
+  const nginx = renderPlan(await planFor('mycluster', '2.31'));
+  assert.ok(!nginx.some((f) => f.path.includes('rbac')));
 });
 
 test('the image: default repo and version, inventory variables in Kubespray style, --image', async () => {
@@ -225,7 +272,7 @@ test('systemd-analyze verify accepts the unit as rendered, and rejects a broken 
   assert.match(verify(bad).stderr, /Failed to parse protect system value/);
 });
 
-test('kubeha proxy --check-config accepts the rendered proxy.yaml; started before the CA and kubelet certificate exist, it checks without them and picks them up', async () => {
+test('kubeha proxy --check-config accepts the rendered proxy.yaml; started before the CA and kubelet certificate exist, it checks without them and picks them up, and discovery starts once kubeadm join writes kubelet.conf', async () => {
   // a cluster of lab API servers with anonymous auth off, as a hardened cluster
   const port = await freePort('127.0.10.71');
   const lab = await startLabCluster({
@@ -263,7 +310,15 @@ test('kubeha proxy --check-config accepts the rendered proxy.yaml; started befor
     // TLS bootstrap goes through it), checks without them, and picks them up later.
     const pem = join(tmp, 'kubelet-client-current.pem');
     const local = join(tmp, 'proxy.yaml');
-    writeFileSync(local, readFileSync(rendered, 'utf8').replaceAll(KUBELET_CLIENT_PEM, pem));
+    const kubeletConf = join(tmp, 'kubelet.conf');
+    const stateDir = join(tmp, 'state');
+    writeFileSync(
+      local,
+      readFileSync(rendered, 'utf8')
+        .replaceAll(KUBELET_CLIENT_PEM, pem)
+        .replace('/etc/kubernetes/kubelet.conf', kubeletConf)
+        .replace('/var/lib/kubeha', stateDir),
+    );
     running = spawn(process.execPath, [BIN, 'proxy', '--config', local], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -303,6 +358,34 @@ test('kubeha proxy --check-config accepts the rendered proxy.yaml; started befor
       `picked up within the 10 s refresh:\n${log}`,
     );
     assert.match(log, /health-check TLS files changed \(caFile, certFile, keyFile\): now in use/);
+
+    // kubeadm join writes kubelet.conf (server https://localhost:<listen>, the
+    // kubelet's PEM): discovery follows default/kubernetes through the proxy as the
+    // kubelet, and keeps the set in the state directory
+    assert.ok(/discovery\.kubeconfig .*kubelet\.conf: not there/.test(log), log);
+    writeFileSync(
+      kubeletConf,
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: default-cluster\n  cluster:\n' +
+        `    certificate-authority-data: ${Buffer.from(lab.ca.cert).toString('base64')}\n` +
+        `    server: https://localhost:${listen}\n` +
+        'contexts:\n- name: default-context\n  context: {cluster: default-cluster, user: default-auth}\n' +
+        'current-context: default-context\nusers:\n- name: default-auth\n  user:\n' +
+        `    client-certificate: ${pem}\n    client-key: ${pem}\n`,
+      { mode: 0o600 },
+    );
+    const servers = lab.servers.map((s) => s.address).sort();
+    assert.ok(
+      await until(
+        (s) => (s as Status & { discovered: string[] }).discovered.join() === servers.join(),
+        15_000,
+      ),
+      log,
+    );
+    assert.match(log, /discovery \(EndpointSlices\): \+/);
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(stateDir, 'discovery.json'), 'utf8')).upstreams,
+      servers,
+    );
   } finally {
     if (running && running.exitCode === null) {
       const exited = new Promise((r) => running!.once('exit', r));

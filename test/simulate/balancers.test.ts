@@ -100,6 +100,7 @@ test('the kubeha numbers are the ones `kubeha proxy` itself reads from the same 
     passiveFailTimeoutMs: d.passive.failTimeout,
     connectTimeoutMs: d.connectTimeout,
     discoveryIntervalMs: d.discovery.interval,
+    discoveryDebounceMs: d.discovery.debounce,
   });
 });
 
