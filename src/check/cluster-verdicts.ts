@@ -7,19 +7,12 @@
 import type { ClusterFacts, LeaseFact } from './cluster-facts.js';
 import { LEADERS } from './cluster-facts.js';
 import { sameRelease, type PlanExpectations } from './expectations.js';
-import { ago, type Verdict } from './verdict.js';
+import { ago, verdictList, type AddVerdict, type Verdict } from './verdict.js';
 
 export const IDENTITY_STALE_SECONDS = 60;
 
 export function clusterVerdicts(f: ClusterFacts, plan?: PlanExpectations): Verdict[] {
-  const out: Verdict[] = [];
-  const v = (
-    status: Verdict['status'],
-    check: string,
-    subject: string,
-    message: string,
-    fix?: string,
-  ) => out.push({ status, check, subject, message, ...(fix ? { fix } : {}) });
+  const { out, add: v } = verdictList();
   const readAll = Object.keys(f.errors).length;
   if (readAll >= 5) {
     v('fail', 'api', f.server, `cannot read the cluster: ${Object.values(f.errors)[0]}`);
@@ -126,15 +119,7 @@ export function clusterVerdicts(f: ClusterFacts, plan?: PlanExpectations): Verdi
   return out;
 }
 
-type Add = (
-  status: Verdict['status'],
-  check: string,
-  subject: string,
-  message: string,
-  fix?: string,
-) => void;
-
-function leaderVerdict(v: Add, name: string, l: LeaseFact | null): void {
+function leaderVerdict(v: AddVerdict, name: string, l: LeaseFact | null): void {
   if (!l) {
     v(
       'fail',
@@ -158,9 +143,7 @@ function leaderVerdict(v: Add, name: string, l: LeaseFact | null): void {
 
 /** Where the plan and the cluster disagree. */
 export function driftVerdicts(f: ClusterFacts, p: PlanExpectations): Verdict[] {
-  const out: Verdict[] = [];
-  const v: Add = (status, check, subject, message, fix) =>
-    out.push({ status, check, subject, message, ...(fix ? { fix } : {}) });
+  const { out, add: v } = verdictList();
   const cpNodes = new Set(f.nodes.filter((n) => n.controlPlane).map((n) => n.name));
   const planCps = new Set(p.controlPlanes.map((c) => c.name));
   for (const c of planCps) {

@@ -9,15 +9,7 @@
 import type { Plan, PlanHost } from '../plan/index.js';
 import { formatHostPort, isLoopback } from '../shared/address.js';
 import type { NodeFacts } from './node-facts.js';
-import type { Verdict } from './verdict.js';
-
-type Add = (
-  status: Verdict['status'],
-  check: string,
-  subject: string,
-  message: string,
-  fix?: string,
-) => void;
+import { verdictList, type AddVerdict, type Verdict } from './verdict.js';
 
 const RLIMIT_FIX =
   'set containerd_default_base_runtime_spec_patch: {process: {rlimits: []}} in group_vars and rerun Kubespray with --tags containerd, then restart the proxy pod (or lower worker_rlimit_nofile)';
@@ -32,9 +24,7 @@ function isLocal(server: string): boolean {
 }
 
 export function nodeVerdicts(f: NodeFacts, plan?: Plan, hostName?: string): Verdict[] {
-  const out: Verdict[] = [];
-  const v: Add = (status, check, subject, message, fix) =>
-    out.push({ status, check, subject, message, ...(fix ? { fix } : {}) });
+  const { out, add: v } = verdictList();
   const name = hostName ?? f.hostname ?? '(unknown host)';
   let host: PlanHost | undefined;
   if (plan) {
@@ -102,7 +92,7 @@ export function nodeVerdicts(f: NodeFacts, plan?: Plan, hostName?: string): Verd
   return out;
 }
 
-function proxyVerdicts(v: Add, f: NodeFacts, host?: PlanHost): void {
+function proxyVerdicts(v: AddVerdict, f: NodeFacts, host?: PlanHost): void {
   const planned = host?.localProxy;
   const p = f.proxy;
   if (!p) {

@@ -16,6 +16,22 @@ export interface Verdict {
   fix?: string;
 }
 
+export type AddVerdict = (
+  status: Status,
+  check: string,
+  subject: string,
+  message: string,
+  fix?: string,
+) => void;
+
+/** A list of verdicts and the function that adds one. */
+export function verdictList(): { out: Verdict[]; add: AddVerdict } {
+  const out: Verdict[] = [];
+  const add: AddVerdict = (status, check, subject, message, fix) =>
+    out.push({ status, check, subject, message, ...(fix ? { fix } : {}) });
+  return { out, add };
+}
+
 export interface CheckReport {
   mode: 'cluster' | 'node';
   verdicts: Verdict[];

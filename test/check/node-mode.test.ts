@@ -84,22 +84,18 @@ test('node mode finds drift from the plan: a stale upstream, a kubelet pinned to
   const root = await mkdtemp(join(tmpdir(), 'kubeha-check-node-'));
   try {
     await cp(join(NODES, 'k8s-node4'), root, { recursive: true });
-    const conf = join(root, 'etc/nginx/nginx.conf');
+    const edit = async (file: string, from: string, to: string) =>
+      writeFile(join(root, file), (await readFile(join(root, file), 'utf8')).replace(from, to));
     // A control plane removed from the inventory but left in nginx.conf (Kubespray #12102).
-    await writeFile(
-      conf,
-      (await readFile(conf, 'utf8')).replace(
-        'server 192.168.10.13:6443;',
-        'server 192.168.10.13:6443;\n    server 192.168.10.15:6443;',
-      ),
+    await edit(
+      'etc/nginx/nginx.conf',
+      'server 192.168.10.13:6443;',
+      'server 192.168.10.13:6443;\n    server 192.168.10.15:6443;',
     );
-    const kubelet = join(root, 'etc/kubernetes/kubelet.conf');
-    await writeFile(
-      kubelet,
-      (await readFile(kubelet, 'utf8')).replace(
-        'https://localhost:6443',
-        'https://192.168.10.11:6443',
-      ),
+    await edit(
+      'etc/kubernetes/kubelet.conf',
+      'https://localhost:6443',
+      'https://192.168.10.11:6443',
     );
     const r = kubehaCli(
       'check',
