@@ -120,6 +120,8 @@ cp package.json package-lock.json "$work/deps/"
 (cd "$work/deps" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund \
   --loglevel=error >/dev/null) || die "npm ci --omit=dev failed"
 mv "$work/deps/node_modules" "$app/node_modules"
+# As the Containerfile: source maps and type declarations are never loaded at run time.
+find "$app/node_modules" \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.cts' -o -name '*.d.mts' \) -delete
 ln -s ../lib/kubeha/bin/kubeha "$work/app/usr/local/bin/kubeha"
 
 # --- the image: two layers, so that a new kubeha on the same Node moves only the small one -------

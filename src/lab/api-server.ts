@@ -64,6 +64,8 @@ export class LabApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
   private readonly watches = new Set<WatchStream>();
+  /** Requests that arrived while hanging: never answered. */
+  private readonly unanswered = new Set<AnyResponse>();
   private listening = false;
   private acceptedTotal = 0;
   private handshakesTotal = 0;
@@ -178,6 +180,9 @@ export class LabApiServer {
 
   /** Back to normal service (listening again on the same port if needed). */
   async resume(): Promise<void> {
+    // What the silent host never answered stays unanswered: its clients gave up long ago.
+    for (const res of this.unanswered) res.destroy();
+    this.unanswered.clear();
     this.failing.clear();
     for (const s of this.sockets) s.resume();
     await this.start();
@@ -230,6 +235,13 @@ export class LabApiServer {
     // must not answer requests on established connections either (kept-alive checks).
     if (this.mode === 'hanging') return;
     this.requestsTotal++;
+    // Pausing the raw socket does not stop TLS connections already set up (the TLS
+    // layer reads the handle itself): their requests arrive, and are never answered.
+    if (this.mode === 'hanging') {
+      this.unanswered.add(res);
+      res.on('close', () => this.unanswered.delete(res));
+      return;
+    }
     res.setHeader('x-kubeha-lab-server', this.name);
     res.setHeader('cache-control', 'no-cache, private');
     const url = new URL(req.url ?? '/', 'https://lab');

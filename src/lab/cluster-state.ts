@@ -9,18 +9,15 @@
  */
 import type { LabApiServer } from './api-server.js';
 import type { EndpointAddress } from './api-responses.js';
+import { kubeProxyConfigMap, namespaces, node, type Obj } from './cluster-objects.js';
 import {
   controlPlanePods,
   corednsPods,
   daemonSetPods,
-  kubeProxyConfigMap,
   localProxyPod,
-  namespaces,
-  node,
   pod,
-  type Obj,
   type PodSpec,
-} from './cluster-objects.js';
+} from './cluster-pods.js';
 import { ControlPlaneStatus } from './control-plane-status.js';
 import { EndpointReconciler } from './endpoint-reconciler.js';
 import { resourceByKind } from './resources.js';

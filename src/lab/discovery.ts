@@ -6,6 +6,7 @@
  * for `/api` and `/apis` when the Accept header asks for it, which it does
  * from kubectl 1.30 on; its Content-Type tells the client which one it got.
  */
+import { acceptedVersion } from './accept.js';
 import { RESOURCES, type ResourceType } from './resources.js';
 
 export interface DiscoveryAnswer {
@@ -31,13 +32,7 @@ function gv(g: { name: string; version: string }): string {
 
 /** Which aggregated-discovery version an Accept header asks for first, if any. */
 export function aggregatedVersion(accept: string | undefined): 'v2' | 'v2beta1' | null {
-  for (const part of (accept ?? '').split(',')) {
-    const p = part.split(';').map((x) => x.trim());
-    if (!p.includes('as=APIGroupDiscoveryList') || !p.includes('g=apidiscovery.k8s.io')) continue;
-    if (p.includes('v=v2')) return 'v2';
-    if (p.includes('v=v2beta1')) return 'v2beta1';
-  }
-  return null;
+  return acceptedVersion(accept, 'APIGroupDiscoveryList', 'apidiscovery.k8s.io', ['v2', 'v2beta1']);
 }
 
 function aggregated(legacy: boolean, version: 'v2' | 'v2beta1'): DiscoveryAnswer {

@@ -4,6 +4,7 @@
  * kubernetes/pkg/printers/internalversion/printers.go for the kinds the lab serves.
  * Columns of priority 1 are the ones `-o wide` adds.
  */
+import { acceptedVersion } from './accept.js';
 import type { LabObject } from './selectors.js';
 
 interface Column {
@@ -199,13 +200,7 @@ export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 /** Whether an Accept header asks for a Table (and which meta.k8s.io version). */
 export function tableVersion(accept: string | undefined): 'v1' | 'v1beta1' | null {
-  for (const part of (accept ?? '').split(',')) {
-    const params = part.split(';').map((p) => p.trim());
-    if (!params.includes('as=Table') || !params.includes('g=meta.k8s.io')) continue;
-    if (params.includes('v=v1')) return 'v1';
-    if (params.includes('v=v1beta1')) return 'v1beta1';
-  }
-  return null;
+  return acceptedVersion(accept, 'Table', 'meta.k8s.io', ['v1', 'v1beta1']);
 }
 
 /** A Table of `objects` of `kind`; `withColumns: false` leaves the definitions out (later watch events). */

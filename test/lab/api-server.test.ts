@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
 import { X509Certificate } from 'node:crypto';
+import { connect as h2connect } from 'node:http2';
 import { startLabCluster, type LabCluster } from '../../src/lab/cluster.js';
 import { h2Get, httpsGet, openWatch } from './tls-client.js';
 
@@ -116,5 +117,38 @@ test('anonymous-auth=false answers 401 without a client certificate', async () =
     assert.equal((await httpsGet({ ...t, path: '/readyz', ...lab.kubeletClient })).status, 401);
   } finally {
     await strict.close();
+  }
+});
+
+test('hang: requests on connections set up before it are never answered', async () => {
+  const s = lab.servers[0]!;
+  const session = h2connect(`https://127.0.10.11:${s.port}`, { ca: lab.ca.cert });
+  try {
+    const get = () =>
+      new Promise<string>((resolve, reject) => {
+        const req = session.request({ ':path': '/healthz' });
+        let b = '';
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => (b += c));
+        req.on('end', () => resolve(b));
+        req.on('error', reject);
+      });
+    assert.equal(await get(), 'ok');
+    s.hang();
+    const pending = get();
+    const outcome = await Promise.race([
+      pending.then(
+        () => 'answered',
+        () => 'failed',
+      ),
+      new Promise((r) => setTimeout(() => r('silent'), 300)),
+    ]);
+    assert.equal(outcome, 'silent');
+    await s.resume();
+    // Dropped on resume, never answered late.
+    assert.notEqual(await pending.catch(() => 'dropped'), 'ok');
+  } finally {
+    session.destroy();
+    await s.resume();
   }
 });

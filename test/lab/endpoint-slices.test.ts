@@ -50,7 +50,7 @@ const sliceNow = () =>
   };
 const watch = (i: number, path: string): Promise<WatchHandle> =>
   openWatch({ host: HOSTS[i]!, port, ca: lab.ca.cert, path, ...lab.adminClient });
-const lastEvent = (w: WatchHandle) => w.events.at(-1)!;
+const lastEvent = (w: WatchHandle) => w.events.at(-1);
 
 test('every server lists the same EndpointSlice and Endpoints of default/kubernetes', async () => {
   const lists = await Promise.all(HOSTS.map((_, i) => getJson(i, `${SLICES}?${SELECTOR}`)));
@@ -107,19 +107,19 @@ test('a watch from a list resourceVersion follows a server that dies (after its 
     await victim.die();
     assert.deepEqual(ips(sliceNow()), HOSTS, 'a crashed server stays until its lease expires');
     assert.ok(await waitFor(() => w.events.length === 1, 5000), JSON.stringify(w.events));
-    assert.equal(lastEvent(w).type, 'MODIFIED');
-    assert.equal(lastEvent(w).object.kind, 'EndpointSlice');
-    assert.deepEqual(ips(lastEvent(w).object), HOSTS.slice(1));
+    assert.equal(lastEvent(w)!.type, 'MODIFIED');
+    assert.equal(lastEvent(w)!.object.kind, 'EndpointSlice');
+    assert.deepEqual(ips(lastEvent(w)!.object), HOSTS.slice(1));
     assert.ok(
-      Number(lastEvent(w).object.metadata.resourceVersion) > Number(list.metadata.resourceVersion),
+      Number(lastEvent(w)!.object.metadata.resourceVersion) > Number(list.metadata.resourceVersion),
     );
     await victim.resume();
     assert.ok(await waitFor(() => w.events.length === 2, 5000));
-    assert.deepEqual(ips(lastEvent(w).object), HOSTS);
+    assert.deepEqual(ips(lastEvent(w)!.object), HOSTS);
     // refuse and hang stop the lease's renewal too.
     await lab.servers[2]!.refuse();
     assert.ok(await waitFor(() => w.events.length === 3, 5000));
-    assert.deepEqual(ips(lastEvent(w).object), HOSTS.slice(0, 2));
+    assert.deepEqual(ips(lastEvent(w)!.object), HOSTS.slice(0, 2));
     await lab.servers[2]!.resume();
     assert.ok(await waitFor(() => w.events.length === 4, 5000));
     // An unready server keeps its lease: the reconciler does not read /readyz.
@@ -208,4 +208,28 @@ test('watch semantics: 410 Expired for a compacted resourceVersion, bookmarks, i
     method: 'POST',
   });
   assert.equal(post.status, 405, 'the lab is read-only');
+});
+
+test('a hanging server holds its watch events back and sends them when it resumes', async () => {
+  const w = await watch(
+    1,
+    `${SLICES}?watch=1&${SELECTOR}&resourceVersion=${lab.store.resourceVersion}`,
+  );
+  try {
+    lab.servers[1]!.hang();
+    await lab.servers[0]!.die();
+    // The slice changes (server 0's lease, then server 1's own, run out), but nothing arrives.
+    assert.ok(await waitFor(() => ips(sliceNow()).length === 1, 5000), JSON.stringify(sliceNow()));
+    assert.equal(w.events.length, 0);
+    await lab.servers[1]!.resume();
+    await lab.servers[0]!.resume();
+    // First the change it held (only server 3 left), then the two servers coming back.
+    assert.ok(
+      await waitFor(() => ips(lastEvent(w)?.object ?? { endpoints: [] }).length === 3, 5000),
+    );
+    assert.deepEqual(ips(w.events[0]!.object), [HOSTS[2]]);
+    assert.ok(w.events.every((e) => e.type === 'MODIFIED'));
+  } finally {
+    w.stop();
+  }
 });
