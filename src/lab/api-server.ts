@@ -231,9 +231,6 @@ export class LabApiServer {
   }
 
   private handle(req: AnyRequest, res: AnyResponse): void {
-    // Pausing a socket does not stop the TLS layer already reading it: a hung server
-    // must not answer requests on established connections either (kept-alive checks).
-    if (this.mode === 'hanging') return;
     this.requestsTotal++;
     // Pausing the raw socket does not stop TLS connections already set up (the TLS
     // layer reads the handle itself): their requests arrive, and are never answered.
