@@ -24,10 +24,17 @@ export async function runRender(
   }
   // plan.json keeps eraDifferences: it is the plan `kubeha plan -o json` prints
   const plan = await planFromSources(opts.inventory, opts);
+  const loopback = plan.diagnostics.find((d) => d.id === 'KH013');
+  if (loopback) {
+    throw new KubehaError('E_LOOPBACK_UPSTREAM', `nothing written: ${loopback.message}`, {
+      hint: loopback.fix,
+    });
+  }
   const files = renderOrExplain(plan, opts.proxy as ProxyChoice | undefined, opts.image);
-  for (const d of plan.diagnostics.filter((x) => x.severity === 'error')) {
+  // errors, and the addresses kubeha had to approximate: they are in the files written
+  for (const d of plan.diagnostics.filter((x) => x.severity === 'error' || x.id === 'KH010')) {
     if (d.id === 'KH072' && opts.image !== undefined) continue;
-    process.stderr.write(`kubeha: ${formatDiagnosticLine(d, false)}\n`);
+    process.stderr.write(`kubeha: ${formatDiagnosticLine(d, d.id === 'KH010')}\n`);
   }
   const res = writeRendered(opts.out, files, { force: opts.force });
   if (res.stale.length > 0)

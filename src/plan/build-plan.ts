@@ -1,4 +1,4 @@
-import type { Inventory } from '../inventory/index.js';
+import type { FactCache, Inventory } from '../inventory/index.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
 import { kubehaVersion } from '../shared/package-version.js';
 import { apiserverSans } from '../kubespray/certificate-sans.js';
@@ -11,9 +11,9 @@ import {
   kubeProxyServer,
 } from '../kubespray/component-endpoints.js';
 import type { ScopedValue } from '../kubespray/host-scope.js';
-import { KUBESPRAY_ERAS, type KubesprayEra } from '../kubespray/versions.js';
+import type { KubesprayEra } from '../kubespray/versions.js';
 import { accessPath } from './access-path.js';
-import { eraDifferences } from './era-differences.js';
+import { eraChanges, eraDifferenceLines } from './era-differences.js';
 import { runLintRules } from './lint-rules.js';
 import { describePattern } from './pattern.js';
 import {
@@ -49,10 +49,12 @@ export interface BuildOptions {
   compareEras?: boolean;
   /** the default kubeha_image_tag (default: this package's version) */
   kubehaVersion?: string;
+  /** gathered facts (`--facts`, or the fact cache an ansible.cfg beside the inventory names) */
+  facts?: FactCache;
 }
 
 export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
-  const cluster = buildCluster(inv, opts.era);
+  const cluster = buildCluster(inv, opts.era, undefined, opts.facts?.hosts);
   const access = accessTable(cluster);
   const first = cluster.controlPlanes[0];
   const ext = externalKubeconfig(cluster);
@@ -60,6 +62,13 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kubespray: { version: opts.era.id, label: opts.era.label },
     sources: inv.sources,
+    facts: opts.facts
+      ? {
+          dir: opts.facts.dir,
+          from: opts.facts.from,
+          hosts: cluster.hosts.filter((h) => h.net.mainIpSource === 'facts').map((h) => h.name),
+        }
+      : null,
     pattern: describePattern(cluster, access),
     variables: first ? planVariables(first) : {},
     controlPlanes: cluster.controlPlanes.map((c) => ({
@@ -84,6 +93,7 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     access,
     certificateSans: apiserverSans(cluster),
     eraDifferences: [],
+    eraChanges: [],
     diagnostics: [],
   };
   plan.diagnostics = [
@@ -98,10 +108,8 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     ...runLintRules(cluster, plan),
   ];
   if (opts.compareEras !== false) {
-    const others = KUBESPRAY_ERAS.filter((e) => e.id !== opts.era.id).map((era) =>
-      eraView(inv, era, cluster),
-    );
-    plan.eraDifferences = eraDifferences(plan, others);
+    plan.eraChanges = eraChanges(plan, opts.era, (era) => eraView(inv, era, cluster));
+    plan.eraDifferences = eraDifferenceLines(plan.eraChanges);
   }
   return plan;
 }
@@ -114,7 +122,7 @@ export interface EraView {
 }
 
 function eraView(inv: Inventory, era: KubesprayEra, base: KsCluster): EraView {
-  const cluster = buildCluster(inv, era, base);
+  const cluster = buildCluster(inv, era, base, base.facts);
   const access = accessTable(cluster);
   return {
     kubespray: { version: era.id, label: era.label },

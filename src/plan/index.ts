@@ -3,6 +3,7 @@
  * build the plan. Later stages (render, simulate, check, proxy config) import
  * from here.
  */
+import { factCacheFromConfig, readFactCache } from '../inventory/index.js';
 import { loadKubesprayInventory } from '../kubespray/dynamic-groups.js';
 import { resolveKubesprayVersion } from '../kubespray/versions.js';
 import { buildPlan } from './build-plan.js';
@@ -18,6 +19,8 @@ export interface PlanSourceOptions {
   kubesprayVersion?: string;
   /** compare with the other modelled releases (plan.eraDifferences); default true */
   compareEras?: boolean;
+  /** a fact cache directory (`--facts`); else the one an ansible.cfg beside the inventory names */
+  facts?: string;
 }
 
 export async function planFromSources(
@@ -32,5 +35,9 @@ export async function planFromSources(
     era,
     inventoryDiagnostics: diagnostics,
     compareEras: opts.compareEras,
+    facts:
+      opts.facts !== undefined
+        ? readFactCache(opts.facts, '--facts')
+        : factCacheFromConfig(sources),
   });
 }

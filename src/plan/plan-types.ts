@@ -116,7 +116,7 @@ export interface PlanHost {
   groups: string[];
   mainIp: string;
   mainAccessIp: string;
-  /** ip | access_ip | ip6 | access_ip6 | ansible_host | fallback */
+  /** ip | access_ip | ip6 | access_ip6 | facts | ansible_host | fallback */
   mainIpSource: string;
   kubeApiserverEndpoint: string;
   kubeApiserverGlobalEndpoint: string;
@@ -127,6 +127,19 @@ export interface PlanVariable {
   value: unknown;
   /** "group_vars/all/all.yml:3", "Kubespray 2.31 default", … */
   from: string;
+}
+
+/** One release's change for one group of hosts (none: the whole cluster). */
+export interface EraChange {
+  /** v2.29, v2.30, v2.31, main */
+  release: string;
+  hosts: string[];
+  /** the new endpoints and paths, by component: "kubelet, … → URL (path)" */
+  change: string;
+  /** per component, old and new ("instead of"), for `-o wide` */
+  detail: string[];
+  /** the Kubespray changes this row depends on */
+  why: string[];
 }
 
 export interface PlanDiagnostic {
@@ -144,6 +157,8 @@ export interface Plan {
   schemaVersion: number;
   kubespray: { version: string; label: string };
   sources: string[];
+  /** the fact cache read (`--facts DIR`, or named by an ansible.cfg beside the inventory) */
+  facts: { dir: string; from: string; hosts: string[] } | null;
   pattern: PlanPattern;
   /** the variables that decide the pattern, as seen on the first control plane */
   variables: Record<string, PlanVariable>;
@@ -162,7 +177,9 @@ export interface Plan {
   hosts: PlanHost[];
   access: AccessRow[];
   certificateSans: string[];
-  /** how the other modelled Kubespray releases differ for this inventory */
+  /** how the other modelled Kubespray releases differ for this inventory, every row (text) */
   eraDifferences: string[];
+  /** the same, one entry per release and host group */
+  eraChanges: EraChange[];
   diagnostics: PlanDiagnostic[];
 }
