@@ -14,6 +14,7 @@ export function formatPlanTable(plan: Plan, wide = false): string {
     out.push(`  ! requested: ${plan.pattern.requestedName}`);
     out.push(`  ! ${plan.pattern.mismatch}`);
   }
+  if (plan.pattern.notDeployed) out.push(`  ! ${plan.pattern.notDeployed}`);
   out.push('');
   const header = wide
     ? ['HOST', 'ROLE', 'COMPONENT', 'ENDPOINT', 'PATH', 'FILE', 'SET BY']

@@ -18,6 +18,8 @@ export interface PlanPattern {
   requestedName: string;
   /** set when requested != id: why Kubespray builds something else */
   mismatch?: string;
+  /** set when hosts in kube_node/kube_control_plane stay out of k8s_cluster (old group names): what Kubespray skips and why */
+  notDeployed?: string;
   summary: string;
 }
 

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inventoryPath } from './planner-fixtures.js';
@@ -59,4 +59,57 @@ test('"Other Kubespray releases" is one line per release and host group, why onl
     ),
     wide.join('\n'),
   );
+});
+
+test('render --prune removes the files an earlier render left, and the directories they leave empty', () => {
+  const out = join(tmp, 'prune');
+  assert.equal(kubeha('render', '-i', inventoryPath('mycluster'), '--out', out).code, 0);
+  const nginx = join(out, 'k8s-node4', 'etc', 'kubernetes', 'manifests', 'nginx-proxy.yml');
+  assert.ok(existsSync(nginx));
+  writeFileSync(join(out, 'notes.txt'), 'a file of my own\n');
+  // Case 3 has no local proxies: nginx files and their host directories are stale
+  const r = kubeha(
+    'render',
+    '-i',
+    inventoryPath('centralized'),
+    '--out',
+    out,
+    '--force',
+    '--prune',
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^kubeha: removed 3 file\(s\) an earlier render left \(--prune\): /);
+  assert.ok(!existsSync(nginx));
+  assert.ok(!existsSync(join(out, 'k8s-node4', 'etc')), 'emptied directories go too');
+  assert.ok(!existsSync(join(out, 'notes.txt')));
+  assert.ok(existsSync(join(out, 'plan.json')), 'this render stays');
+  // nothing stale remains: a plain re-render is silent
+  const again = kubeha('render', '-i', inventoryPath('centralized'), '--out', out);
+  assert.equal(again.code, 0);
+  assert.equal(again.err, '');
+});
+
+test('with old group names only, the summary says Kubespray will not deploy the workers, and why', () => {
+  const dir = join(tmp, 'old-names');
+  mkdirSync(dir, { recursive: true });
+  const ini = readFileSync(inventoryPath('mycluster'), 'utf8')
+    .replaceAll('kube_control_plane', 'kube-master')
+    .replaceAll('[kube_node]', '[kube-node]');
+  writeFileSync(join(dir, 'inventory.ini'), ini);
+  const r = kubeha('plan', '-i', join(dir, 'inventory.ini'));
+  assert.equal(r.code, 0, r.err);
+  const [, summary, bang] = r.out.split('\n');
+  assert.match(
+    summary!,
+    /no workers Kubespray deploys \(k8s-node4 not in k8s_cluster, see below\)/,
+  );
+  assert.match(bang!, /^ {2}! Kubespray will not deploy k8s-node4 as worker\(s\)/);
+  assert.match(bang!, /roles\/dynamic_groups builds k8s_cluster from the groups a host had before/);
+  assert.match(bang!, /rename the groups to \[kube_node\] and \[kube_control_plane\]/);
+  const json = JSON.parse(kubeha('plan', '-i', join(dir, 'inventory.ini'), '-o', 'json').out);
+  assert.match(json.pattern.notDeployed, /k8s-node4/);
+  // the same hosts under the new names: deployed, nothing to say
+  const ok = JSON.parse(kubeha('plan', '-i', inventoryPath('mycluster'), '-o', 'json').out);
+  assert.equal(ok.pattern.notDeployed, undefined);
+  assert.match(ok.pattern.summary, /worker kubelets use https:\/\/localhost:6443/);
 });
