@@ -30,7 +30,8 @@ export async function runRender(
   }
   // plan.json keeps eraDifferences: it is the plan `kubeha plan -o json` prints
   const plan = await planFromSources(opts.inventory, opts);
-  const loopback = plan.diagnostics.find((d) => d.id === 'KH013');
+  // not even when disabled: such files never work
+  const loopback = [...plan.diagnostics, ...plan.disabledFindings].find((d) => d.id === 'KH013');
   if (loopback) {
     throw new KubehaError('E_LOOPBACK_UPSTREAM', `nothing written: ${loopback.message}`, {
       hint: loopback.fix,

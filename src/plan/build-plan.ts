@@ -14,7 +14,8 @@ import type { ScopedValue } from '../kubespray/host-scope.js';
 import type { KubesprayEra } from '../kubespray/versions.js';
 import { accessPath } from './access-path.js';
 import { eraChanges, eraDifferenceLines } from './era-differences.js';
-import { runLintRules } from './lint-rules.js';
+import { LINT_RULE_IDS, runLintRules } from './lint-rules.js';
+import { applyLintDisable } from './lint-disable.js';
 import { describePattern } from './pattern.js';
 import {
   PLAN_SCHEMA_VERSION,
@@ -51,6 +52,8 @@ export interface BuildOptions {
   kubehaVersion?: string;
   /** gathered facts (`--facts`, or the fact cache an ansible.cfg beside the inventory names) */
   facts?: FactCache;
+  /** lint findings to leave out (`kubeha lint --disable`), besides kubeha_lint_disable */
+  lintDisable?: string[];
 }
 
 export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
@@ -95,6 +98,7 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     eraDifferences: [],
     eraChanges: [],
     diagnostics: [],
+    disabledFindings: [],
   };
   plan.diagnostics = [
     ...(opts.inventoryDiagnostics ?? []).map((d) => ({
@@ -107,6 +111,9 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     })),
     ...runLintRules(cluster, plan),
   ];
+  const off = applyLintDisable(cluster, plan.diagnostics, opts.lintDisable ?? [], LINT_RULE_IDS);
+  plan.diagnostics = off.kept;
+  plan.disabledFindings = off.disabled;
   if (opts.compareEras !== false) {
     plan.eraChanges = eraChanges(plan, opts.era, (era) => eraView(inv, era, cluster));
     plan.eraDifferences = eraDifferenceLines(plan.eraChanges);

@@ -46,7 +46,7 @@ export function formatPlanTable(plan: Plan, wide = false): string {
     out.push('', 'Local proxies: none');
   }
   out.push(...formatEraChanges(plan, wide));
-  out.push('', formatLintSummary(plan.diagnostics));
+  out.push('', formatLintSummary(plan.diagnostics, plan.disabledFindings?.length ?? 0));
   for (const d of plan.diagnostics) out.push(`  ${formatDiagnosticLine(d)}`);
   return out.join('\n');
 }
@@ -90,10 +90,10 @@ function formatEraChanges(plan: Plan, wide: boolean): string[] {
   return out;
 }
 
-export function formatLintSummary(ds: PlanDiagnostic[]): string {
+export function formatLintSummary(ds: PlanDiagnostic[], disabled = 0): string {
   const e = ds.filter((d) => d.severity === 'error').length;
   const w = ds.filter((d) => d.severity === 'warning').length;
-  return `Lint: ${e} error(s), ${w} warning(s)`;
+  return `Lint: ${e} error(s), ${w} warning(s)${disabled > 0 ? `, ${disabled} disabled` : ''}`;
 }
 
 export function formatDiagnosticLine(d: PlanDiagnostic, withFix = true): string {

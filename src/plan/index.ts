@@ -11,7 +11,9 @@ import type { Plan } from './plan-types.js';
 
 export type * from './plan-types.js';
 export { buildPlan, accessTable } from './build-plan.js';
-export { LINT_RULES, type LintRule } from './lint-rules.js';
+export { LINT_RULES, LINT_RULE_IDS, type LintRule } from './lint-rules.js';
+export { parseDisableList, unknownIds, LINT_DISABLE_VARIABLE } from './lint-disable.js';
+export { formatSarif } from './format-sarif.js';
 export { PATTERN_NAMES } from './pattern.js';
 
 export interface PlanSourceOptions {
@@ -21,6 +23,8 @@ export interface PlanSourceOptions {
   compareEras?: boolean;
   /** a fact cache directory (`--facts`); else the one an ansible.cfg beside the inventory names */
   facts?: string;
+  /** lint findings to leave out (`kubeha lint --disable`) */
+  lintDisable?: string[];
 }
 
 export async function planFromSources(
@@ -35,6 +39,7 @@ export async function planFromSources(
     era,
     inventoryDiagnostics: diagnostics,
     compareEras: opts.compareEras,
+    lintDisable: opts.lintDisable,
     facts:
       opts.facts !== undefined
         ? readFactCache(opts.facts, '--facts')

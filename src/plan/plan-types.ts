@@ -184,4 +184,6 @@ export interface Plan {
   /** the same, one entry per release and host group */
   eraChanges: EraChange[];
   diagnostics: PlanDiagnostic[];
+  /** findings turned off (`lint --disable`, kubeha_lint_disable): not in `diagnostics` */
+  disabledFindings: PlanDiagnostic[];
 }

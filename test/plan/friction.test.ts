@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { inventoryPath } from './planner-fixtures.js';
+import { REPO_ROOT } from '../helpers/ansible.js';
 import { kubehaCli as kubeha } from '../helpers/kubeha-cli.js';
 
 /** What a new user met on the bundled examples, each as behaviour. */
@@ -112,4 +115,136 @@ test('with old group names only, the summary says Kubespray will not deploy the 
   const ok = JSON.parse(kubeha('plan', '-i', inventoryPath('mycluster'), '-o', 'json').out);
   assert.equal(ok.pattern.notDeployed, undefined);
   assert.match(ok.pattern.summary, /worker kubelets use https:\/\/localhost:6443/);
+});
+
+test('lint --disable and kubeha_lint_disable leave rules out; unknown ids are a usage error or a located warning', () => {
+  const inv = inventoryPath('mycluster');
+  const all = kubeha('lint', '-i', inv);
+  assert.match(all.out, /KH030/);
+  assert.match(all.out, /KH050/);
+  const off = kubeha('lint', '-i', inv, '--disable', 'KH030,kh050');
+  assert.equal(off.code, 0, off.err);
+  assert.doesNotMatch(off.out, /KH030|KH050/);
+  assert.match(off.out, /Lint: 0 error\(s\), 0 warning\(s\), 3 disabled/);
+  // a disabled error no longer fails the gate
+  const trap = inventoryPath('hybrid-port-trap');
+  assert.equal(kubeha('lint', '-i', trap).code, 1);
+  const errIds = [...kubeha('lint', '-i', trap).out.matchAll(/^error +(KH\d+)/gm)].map((m) => m[1]);
+  assert.equal(kubeha('lint', '-i', trap, '--disable', errIds.join(',')).code, 0);
+
+  const bad = kubeha('lint', '-i', inv, '--disable', 'KH030,KH999');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /^kubeha: --disable: no lint rule KH999 \(give rule ids as/);
+
+  // the inventory variable, as a list in group_vars, with one unknown id
+  const dir = join(tmp, 'lint-disable');
+  mkdirSync(join(dir, 'group_vars', 'all'), { recursive: true });
+  writeFileSync(join(dir, 'inventory.ini'), readFileSync(inv, 'utf8'));
+  writeFileSync(
+    join(dir, 'group_vars', 'all', 'lint.yml'),
+    '# CI gate settings\nkubeha_lint_disable:\n  - KH050\n  - KH06O\n',
+  );
+  const v = kubeha('lint', '-i', join(dir, 'inventory.ini'));
+  assert.doesNotMatch(v.out, /KH050/);
+  assert.match(
+    v.out,
+    /warning W_LINT_DISABLE .*group_vars\/all\/lint\.yml:2: kubeha_lint_disable names "KH06O", which is no kubeha lint rule/,
+  );
+});
+
+/**
+ * The part of SARIF 2.1.0 (OASIS sarif-schema-2.1.0.json) kubeha writes, strictly:
+ * required properties, enums and types as the schema has them, nothing unknown.
+ */
+const message = z.strictObject({ text: z.string().min(1) });
+const SARIF = z.strictObject({
+  $schema: z.literal('https://json.schemastore.org/sarif-2.1.0.json'),
+  version: z.literal('2.1.0'),
+  runs: z
+    .array(
+      z.strictObject({
+        tool: z.strictObject({
+          driver: z.strictObject({
+            name: z.string(),
+            version: z.string(),
+            rules: z.array(
+              z.strictObject({
+                id: z.string(),
+                name: z.string().optional(),
+                shortDescription: message,
+                fullDescription: message.optional(),
+                help: message.optional(),
+                defaultConfiguration: z.strictObject({
+                  level: z.enum(['none', 'note', 'warning', 'error']),
+                }),
+              }),
+            ),
+          }),
+        }),
+        results: z.array(
+          z.strictObject({
+            ruleId: z.string(),
+            ruleIndex: z.number().int().min(0),
+            level: z.enum(['none', 'note', 'warning', 'error']),
+            message,
+            locations: z
+              .array(
+                z.strictObject({
+                  physicalLocation: z.strictObject({
+                    artifactLocation: z.strictObject({ uri: z.string().min(1) }),
+                    region: z.strictObject({ startLine: z.number().int().min(1) }).optional(),
+                  }),
+                }),
+              )
+              .min(1),
+            properties: z.strictObject({ host: z.string() }).optional(),
+          }),
+        ),
+      }),
+    )
+    .length(1),
+});
+
+test('lint -o sarif is SARIF 2.1.0 with rule metadata and file/line locations', () => {
+  const r = kubeha('lint', '-i', inventoryPath('old-groups'), '-o', 'sarif');
+  assert.equal(r.code, 0, r.err);
+  const run = SARIF.parse(JSON.parse(r.out)).runs[0]!;
+  const rules = run.tool.driver.rules;
+  assert.equal(new Set(rules.map((x) => x.id)).size, rules.length, 'rule ids are unique');
+  for (const id of ['KH001', 'KH013', 'KH050', 'KH072']) {
+    const rule = rules.find((x) => x.id === id);
+    assert.ok(rule?.fullDescription?.text && rule.help?.text, `${id} has why and fix`);
+  }
+  assert.ok(run.results.length >= 5);
+  for (const res of run.results) {
+    assert.equal(rules[res.ruleIndex]!.id, res.ruleId, 'ruleIndex points at its rule');
+    const uri = res.locations[0]!.physicalLocation.artifactLocation.uri;
+    assert.ok(existsSync(join(REPO_ROOT, uri)), `${uri} is relative to the working directory`);
+  }
+  const old = run.results.find((x) => x.ruleId === 'W_GROUP_NAME')!;
+  assert.deepEqual(old.locations[0]!.physicalLocation.region, { startLine: 2 });
+  assert.equal(old.level, 'warning');
+  // -o json and -o sarif report the same findings
+  const json = JSON.parse(kubeha('lint', '-i', inventoryPath('old-groups'), '-o', 'json').out);
+  assert.equal(json.length, run.results.length);
+
+  // an error about a host, in an inventory outside the working directory: a file URI
+  // and the line that defines the host
+  const dir = join(tmp, 'sarif');
+  mkdirSync(dir, { recursive: true });
+  const ini = join(dir, 'hosts.ini');
+  writeFileSync(
+    ini,
+    '[kube_control_plane]\ncp1 ip=10.0.0.11\ncp2 ip=10.0.0.11\ncp3 ip=10.0.0.13\n[etcd:children]\nkube_control_plane\n',
+  );
+  const dup = kubeha('lint', '-i', ini, '-o', 'sarif');
+  assert.equal(dup.code, 1);
+  const kh011 = SARIF.parse(JSON.parse(dup.out)).runs[0]!.results.find(
+    (x) => x.ruleId === 'KH011',
+  )!;
+  assert.equal(kh011.level, 'error');
+  assert.equal(kh011.properties?.host, 'cp2');
+  const loc = kh011.locations[0]!.physicalLocation;
+  assert.equal(fileURLToPath(loc.artifactLocation.uri), ini);
+  assert.deepEqual(loc.region, { startLine: 3 });
 });
