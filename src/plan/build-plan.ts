@@ -115,7 +115,7 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
   plan.diagnostics = off.kept;
   plan.disabledFindings = off.disabled;
   if (opts.compareEras !== false) {
-    plan.eraChanges = eraChanges(plan, opts.era, (era) => eraView(inv, era, cluster));
+    plan.eraChanges = eraChanges(plan, cluster, opts.era, (era) => eraView(inv, era, cluster));
     plan.eraDifferences = eraDifferenceLines(plan.eraChanges);
   }
   return plan;

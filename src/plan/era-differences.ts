@@ -1,3 +1,4 @@
+import type { KsCluster } from '../kubespray/cluster.js';
 import { KUBESPRAY_ERAS, type KubesprayEra } from '../kubespray/versions.js';
 import type { EraView } from './build-plan.js';
 import type { AccessRow, EraChange, Plan } from './plan-types.js';
@@ -13,6 +14,7 @@ import type { AccessRow, EraChange, Plan } from './plan-types.js';
  */
 export function eraChanges(
   plan: Plan,
+  cluster: KsCluster,
   mine: KubesprayEra,
   viewOf: (era: KubesprayEra) => EraView,
 ): EraChange[] {
@@ -20,7 +22,7 @@ export function eraChanges(
   for (const other of KUBESPRAY_ERAS.filter((e) => e.id !== mine.id)) {
     const view = viewOf(other);
     const rows = changedRows(plan, view);
-    const flags = ACCESS_FLAGS.filter((f) => other[f] !== mine[f]);
+    const flags = ACCESS_FLAGS.filter((f) => other[f] !== mine[f] && MATTERS[f](cluster));
     // key → the flags that change that row alone ('' = the pattern)
     const causes = new Map<string, Array<keyof KubesprayEra>>();
     const patternChanged = view.pattern.id !== plan.pattern.id;
@@ -122,6 +124,22 @@ function summarize(rows: AccessRow[]): string {
   }
   return [...byTarget].map(([t, comps]) => `${comps.join(', ')} → ${t}`).join('; ');
 }
+
+/**
+ * Whether a flag can change anything for this cluster at all (each hybrid view
+ * costs a whole cluster build, seconds at 5,000 hosts): the LB domain name and
+ * /etc/hosts only matter with loadbalancer_apiserver, bracketing only for an IPv6
+ * name, the global endpoint's port rule only with a local LB on another port.
+ */
+const MATTERS: Record<(typeof ACCESS_FLAGS)[number], (c: KsCluster) => boolean> = {
+  fixApiserverRewrite: () => true,
+  domainDefault: (c) => c.hosts.some((h) => h.lb !== undefined),
+  etcHostsLbEntry: (c) => c.hosts.some((h) => h.lb !== undefined),
+  lbDomainIpwrap: (c) =>
+    c.hosts.some((h) => h.lb !== undefined && (h.domainName ?? '').includes(':')),
+  globalLocalhostSamePortOnly: (c) =>
+    c.hosts.some((h) => h.localLb && h.localLbPort !== h.apiserverPort),
+};
 
 /** Era flags that change endpoints or paths (nginx's rlimit is reported on its own). */
 const ACCESS_FLAGS = [
