@@ -9,6 +9,7 @@ import { registerRender } from './render.js';
 import { registerSimulate } from './simulate.js';
 import { registerCompare } from './compare.js';
 import { registerCheck } from './check.js';
+import { registerCompletion } from './completion.js';
 
 /**
  * The `kubeha` command. Each sub-command lives in its own file and registers
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   registerSimulate(program);
   registerCompare(program);
   registerCheck(program);
+  registerCompletion(program);
 
   // `kubeha plan | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

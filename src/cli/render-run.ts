@@ -7,7 +7,13 @@ import { parseImageRef } from '../shared/image-ref.js';
 import type { PlannerOptions } from './plan-options.js';
 
 export async function runRender(
-  opts: PlannerOptions & { out: string; proxy?: string; image?: string; force?: boolean },
+  opts: PlannerOptions & {
+    out: string;
+    proxy?: string;
+    image?: string;
+    force?: boolean;
+    prune?: boolean;
+  },
 ): Promise<void> {
   if (opts.proxy !== undefined && !['nginx', 'haproxy', 'kubeha'].includes(opts.proxy)) {
     throw new KubehaError('E_USAGE', `unknown --proxy "${opts.proxy}"`, {
@@ -24,21 +30,36 @@ export async function runRender(
   }
   // plan.json keeps eraDifferences: it is the plan `kubeha plan -o json` prints
   const plan = await planFromSources(opts.inventory, opts);
-  const files = renderOrExplain(plan, opts.proxy as ProxyChoice | undefined, opts.image);
-  for (const d of plan.diagnostics.filter((x) => x.severity === 'error')) {
-    if (d.id === 'KH072' && opts.image !== undefined) continue;
-    process.stderr.write(`kubeha: ${formatDiagnosticLine(d, false)}\n`);
+  // not even when disabled: such files never work
+  const loopback = [...plan.diagnostics, ...plan.disabledFindings].find((d) => d.id === 'KH013');
+  if (loopback) {
+    throw new KubehaError('E_LOOPBACK_UPSTREAM', `nothing written: ${loopback.message}`, {
+      hint: loopback.fix,
+    });
   }
-  const res = writeRendered(opts.out, files, { force: opts.force });
+  const files = renderOrExplain(plan, opts.proxy as ProxyChoice | undefined, opts.image);
+  // errors, and the addresses kubeha had to approximate: they are in the files written
+  for (const d of plan.diagnostics.filter((x) => x.severity === 'error' || x.id === 'KH010')) {
+    if (d.id === 'KH072' && opts.image !== undefined) continue;
+    process.stderr.write(`kubeha: ${formatDiagnosticLine(d, d.id === 'KH010')}\n`);
+  }
+  const res = writeRendered(opts.out, files, { force: opts.force, prune: opts.prune });
   if (res.stale.length > 0)
     process.stderr.write(
-      `kubeha: warning: ${res.stale.length} file(s) under ${opts.out} are not part of this render (left from an earlier one): ${res.stale.slice(0, 3).join(', ')}${res.stale.length > 3 ? ', …' : ''}; remove them before copying ${opts.out} to hosts\n`,
+      `kubeha: warning: ${res.stale.length} file(s) under ${opts.out} are not part of this render (left from an earlier one): ${listed(res.stale)}; remove them with --prune before copying ${opts.out} to hosts\n`,
+    );
+  if (res.pruned.length > 0)
+    process.stderr.write(
+      `kubeha: removed ${res.pruned.length} file(s) an earlier render left (--prune): ${listed(res.pruned)}\n`,
     );
   const hosts = new Set(plan.hosts.filter((h) => h.localProxy).map((h) => h.name));
   process.stdout.write(
     `${plan.pattern.name}: ${res.written.length} file(s) written, ${res.unchanged.length} unchanged under ${opts.out}; local proxy files for ${hosts.size} host(s)\n`,
   );
 }
+
+const listed = (files: string[]) =>
+  `${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}`;
 
 /** Renders in memory; an invalid inventory image is reported where the inventory sets it. */
 function renderOrExplain(plan: Plan, proxy: ProxyChoice | undefined, image: string | undefined) {

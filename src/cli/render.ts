@@ -19,6 +19,10 @@ export function registerRender(program: Command): void {
       'kubeha image (default: kubeha_image_repo:kubeha_image_tag, ghcr.io/kubeha/kubeha:VERSION)',
     )
     .option('--force', 'overwrite files that differ')
+    .option(
+      '--prune',
+      'remove files under --out that this render does not write (left by an earlier one)',
+    )
     .action(async (opts) => {
       const { runRender } = await import('./render-run.js');
       await runRender(opts);

@@ -51,14 +51,19 @@ export interface Rendered {
  * InventoryCLI.dump for JSON: sorted keys, or — when some mapping has keys Python
  * cannot order (`{a: 1, 0: 2}`) — the whole document in dict order, with a warning.
  */
-export function ansibleJson(value: AnsibleValue, sorted?: () => string): Rendered {
+export function ansibleJson(
+  valueOf: AnsibleValue | (() => AnsibleValue),
+  sorted?: () => string,
+): Rendered {
+  // the value is built only when needed: with a fast sorted path, only on its failure
+  const value = () => (typeof valueOf === 'function' ? valueOf() : valueOf);
   try {
-    return { text: sorted ? sorted() : new JsonEncoder(true).encode(value, 0) };
+    return { text: sorted ? sorted() : new JsonEncoder(true).encode(value(), 0) };
   } catch (err) {
     if (!(err instanceof PyTypeError)) throw err;
     const warning = `Could not sort JSON output due to issues while sorting keys: ${err.message}`;
     try {
-      return { text: new JsonEncoder(false).encode(value, 0), warning };
+      return { text: new JsonEncoder(false).encode(value(), 0), warning };
     } catch (again) {
       if (!(again instanceof PyTypeError)) throw again;
       throw new KubehaError(
@@ -107,7 +112,10 @@ export function listInventory(inv: Inventory, withHostVars = true): Record<strin
 
 /** `ansible-inventory --list` as text (see listInventoryFast), with Ansible's fallback. */
 export function listInventoryJson(inv: Inventory): Rendered {
-  return ansibleJson(listInventory(inv), () => listInventoryFast(inv));
+  return ansibleJson(
+    () => listInventory(inv),
+    () => listInventoryFast(inv),
+  );
 }
 
 /**

@@ -135,8 +135,10 @@ export function reconcile(inv: Inventory): string[] {
     if (g.name !== 'all' && ancestors(inv, g.name).size === 0) addChild(inv, 'all', g.name);
   }
   const ungrouped = inv.groups.get('ungrouped')!;
+  // the group tree is fixed from here on: each group's ancestors are walked once, not once per host
+  const memo = new Map<string, Set<string>>();
   for (const h of inv.hosts.values()) {
-    const groups = hostAllGroups(inv, h.name);
+    const groups = hostAllGroups(inv, h.name, memo);
     if (groups.has('ungrouped')) {
       const others = [...groups].filter((g) => g !== 'all' && g !== 'ungrouped');
       if (others.length > 0) {
@@ -151,11 +153,21 @@ export function reconcile(inv: Inventory): string[] {
 }
 
 /** The host's groups and all their ancestors (Host.get_groups()). */
-export function hostAllGroups(inv: Inventory, host: string): Set<string> {
+export function hostAllGroups(
+  inv: Inventory,
+  host: string,
+  /** ancestors by group, for callers that ask for many hosts of an unchanging tree */
+  memo?: Map<string, Set<string>>,
+): Set<string> {
   const out = new Set<string>();
   for (const g of inv.hosts.get(host)?.groups ?? []) {
     out.add(g);
-    for (const a of ancestors(inv, g)) out.add(a);
+    let up = memo?.get(g);
+    if (!up) {
+      up = ancestors(inv, g);
+      memo?.set(g, up);
+    }
+    for (const a of up) out.add(a);
   }
   return out;
 }

@@ -44,3 +44,9 @@ export {
 export { pythonJson } from './python-json.js';
 export { dumpYaml } from './yaml-dump.js';
 export { checkVarsFiles, varsFilesUsed } from './vars-files.js';
+export {
+  factCacheFromConfig,
+  readFactCache,
+  type FactCache,
+  type HostFacts,
+} from './fact-cache.js';

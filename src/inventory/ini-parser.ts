@@ -2,11 +2,11 @@ import { KubehaError } from '../shared/errors.js';
 import type { DiagnosticBag } from '../shared/diagnostics.js';
 import { addChild, addGroup, addHost, InventoryBuildError, setVar } from './builder.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
-import { parsePythonLiteral } from './python-literal.js';
+import { literalParser } from './python-literal.js';
 import { shlexSplit, ShlexError } from './shlex.js';
 import { varKey } from './py-key.js';
 import { warnInvalidGroupName } from './warnings.js';
-import type { Inventory, VarOrigin } from './types.js';
+import type { AnsibleValue, Inventory, VarOrigin } from './types.js';
 
 /**
  * Ansible's INI inventory format (plugins/inventory/ini.py, ansible-core 2.14–2.18):
@@ -26,6 +26,7 @@ interface Pending {
 
 export function parseIni(inv: Inventory, file: string, text: string, diags: DiagnosticBag): void {
   const lines = text.split(/\r\n|\n|\r/);
+  const parsePythonLiteral = literalParser();
   const pending = new Map<string, Pending>();
   let group = 'ungrouped';
   let state: 'hosts' | 'children' | 'vars' = 'hosts';
@@ -123,7 +124,7 @@ export function parseIni(inv: Inventory, file: string, text: string, diags: Diag
           "'---' is normally a sign this is a YAML file",
         );
       }
-      const vars: [string, ReturnType<typeof parsePythonLiteral>][] = [];
+      const vars: [string, AnsibleValue][] = [];
       for (const t of tokens.slice(1)) {
         const eq = t.indexOf('=');
         if (eq < 0) {

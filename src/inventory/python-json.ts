@@ -20,6 +20,8 @@ export class RawJson {
 const PADS: string[] = [];
 const pad4 = (n: number) => (PADS[n] ??= ' '.repeat(n * 4));
 
+const MEMO_MIN_SIZE = 4;
+
 /** Group and file vars are shared by many hosts: each shared object is encoded once per depth. */
 export class JsonEncoder {
   private readonly memo = new WeakMap<object, Map<number, string>>();
@@ -44,7 +46,11 @@ export class JsonEncoder {
     if (v instanceof PyDate) return jsonString(v.isoformat());
     if (v instanceof AnsibleUnsafe) return this.encode({ __ansible_unsafe: v.text }, level);
     if (v instanceof AnsibleVault) return this.encode({ __ansible_vault: v.ciphertext }, level);
-    let byLevel = this.memo.get(v);
+    // Small containers (a host's `{'rack': 'r1'}`) are cheaper to encode again than to
+    // memoize: 5,000 memo entries for objects seen once were a good part of --list's GC.
+    const size = Array.isArray(v) ? v.length : Object.keys(v).length;
+    const memoize = size >= MEMO_MIN_SIZE;
+    let byLevel = memoize ? this.memo.get(v) : undefined;
     const hit = byLevel?.get(level);
     if (hit !== undefined) return hit;
     const inner = this.pad(level + 1);
@@ -60,6 +66,7 @@ export class JsonEncoder {
       }
       out = parts.length ? `{\n${parts.join(',\n')}\n${this.pad(level)}}` : '{}';
     }
+    if (!memoize) return out;
     if (!byLevel) this.memo.set(v, (byLevel = new Map()));
     byLevel.set(level, out);
     return out;

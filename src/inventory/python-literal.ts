@@ -282,3 +282,32 @@ function dictKey(k: AnsibleValue): PyKey {
   if (k instanceof AnsibleFloat) return k;
   return fail();
 }
+
+/**
+ * parsePythonLiteral with a memo for container texts (`{'rack': 'r1'}` on 5,000 host
+ * lines): each call still gets its own objects, as literal_eval builds new ones
+ * (shared objects would become YAML aliases in `-y` output).
+ */
+export function literalParser(): (text: string) => AnsibleValue {
+  const seen = new Map<string, AnsibleValue>();
+  return (text) => {
+    const c = text[0];
+    if (c !== '{' && c !== '[' && c !== '(') return parsePythonLiteral(text);
+    let v = seen.get(text);
+    if (v === undefined) seen.set(text, (v = parsePythonLiteral(text)));
+    return copyValue(v);
+  };
+}
+
+function copyValue(v: AnsibleValue): AnsibleValue {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof AnsibleFloat) return new AnsibleFloat(v.value);
+  if (Array.isArray(v)) {
+    const out = v instanceof PyTuple ? new PyTuple<AnsibleValue>() : [];
+    for (const x of v) out.push(copyValue(x));
+    return out;
+  }
+  const out: Record<string, AnsibleValue> = {};
+  for (const k of Object.keys(v)) out[k] = copyValue((v as Record<string, AnsibleValue>)[k]!);
+  return out;
+}

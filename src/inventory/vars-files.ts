@@ -200,9 +200,10 @@ export function varsFilesUsed(
 ): VarsFile[] {
   const out = new Set<VarsFile>();
   const add = (files: VarsFile[] | undefined) => files?.forEach((f) => out.add(f));
+  const memo = new Map<string, Set<string>>();
   for (const h of hosts) {
     add(inv.groupVarsFiles.get('all'));
-    for (const g of hostAllGroups(inv, h)) add(inv.groupVarsFiles.get(g));
+    for (const g of hostAllGroups(inv, h, memo)) add(inv.groupVarsFiles.get(g));
     add(inv.hostVarsFiles.get(h));
   }
   for (const g of groups) add(inv.groupVarsFiles.get(g));

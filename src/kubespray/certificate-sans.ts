@@ -4,8 +4,8 @@ import type { KsCluster } from './cluster.js';
 /**
  * The API server certificate's subject alternative names, as
  * roles/kubernetes/control-plane/tasks/kubeadm-setup.yml "Kubeadm | aggregate all
- * SANs" collects them (main at 46dbdd3), with kubeha's pre-deployment stand-ins
- * for the facts (default IPv4 = ansible_host, hostname = inventory name).
+ * SANs" collects them (main at 46dbdd3), with gathered facts (`--facts`) or kubeha's
+ * stand-ins for them (default IPv4 = ansible_host, hostname = inventory name).
  */
 export function apiserverSans(cluster: KsCluster): string[] {
   const first = cluster.controlPlanes[0];
@@ -27,13 +27,20 @@ export function apiserverSans(cluster: KsCluster): string[] {
   if (Array.isArray(extra)) out.push(...extra.map(String));
   for (const cp of cluster.controlPlanes) out.push(cp.net.mainAccessIp);
   for (const cp of cluster.controlPlanes) out.push(cp.net.mainIp);
-  for (const cp of cluster.controlPlanes) {
-    if (cp.net.assumedDefaultIp && cp.net.mainIpSource === 'ansible_host') {
-      out.push(cp.net.assumedDefaultIp);
+  // each list over all control planes, in Kubespray's order: IPv4, IPv6, hostname, FQDN
+  for (const i of [0, 1]) {
+    for (const cp of cluster.controlPlanes) {
+      const a = cp.net.defaultAddresses[i];
+      if (a !== undefined) out.push(a);
     }
   }
-  // ansible_hostname / ansible_fqdn are facts; the inventory name stands in.
-  for (const cp of cluster.controlPlanes) out.push(cp.name);
+  // ansible_hostname / ansible_fqdn are facts; without them the inventory name stands in.
+  for (const i of [0, 1]) {
+    for (const cp of cluster.controlPlanes) {
+      const n = cp.net.factNames.length > 0 ? cp.net.factNames[i] : cp.name;
+      if (n !== undefined) out.push(n);
+    }
+  }
   // kube_override_hostname defaults to inventory_hostname
   out.push(s.string('kube_override_hostname') ?? first.name);
   const vip = s.string('kube_vip_address');

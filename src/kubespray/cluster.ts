@@ -1,7 +1,7 @@
 import { groupHosts, type AnsibleValue, type Inventory } from '../inventory/index.js';
 import { ipwrap } from '../shared/address.js';
 import { HostScope } from './host-scope.js';
-import { networkFacts, type NetworkFacts } from './network-facts.js';
+import { networkFacts, type GatheredFacts, type NetworkFacts } from './network-facts.js';
 import type { KubesprayEra } from './versions.js';
 
 export type LocalProxyType = 'nginx' | 'haproxy' | 'kubeha';
@@ -65,10 +65,20 @@ export interface KsCluster {
   /** groups['kube_control_plane'] in order; the first is kubeadm's init node */
   controlPlanes: KsHost[];
   byName: Map<string, KsHost>;
+  /** the gathered facts the addresses were read from, if any */
+  facts?: ReadonlyMap<string, GatheredFacts>;
 }
 
-/** `base`: the same inventory under another era, whose era-independent values are reused. */
-export function buildCluster(inv: Inventory, era: KubesprayEra, base?: KsCluster): KsCluster {
+/**
+ * `base`: the same inventory under another era, whose era-independent values are reused.
+ * `facts`: gathered facts per host (`--facts`), read by roles/network_facts.
+ */
+export function buildCluster(
+  inv: Inventory,
+  era: KubesprayEra,
+  base?: KsCluster,
+  facts?: ReadonlyMap<string, GatheredFacts>,
+): KsCluster {
   const cpNames = inv.groups.has('kube_control_plane') ? groupHosts(inv, 'kube_control_plane') : [];
   const cpSet = new Set(cpNames);
   const nodeNames = new Set(inv.groups.has('kube_node') ? groupHosts(inv, 'kube_node') : []);
@@ -87,7 +97,7 @@ export function buildCluster(inv: Inventory, era: KubesprayEra, base?: KsCluster
       worker: nodeNames.has(name),
       etcd: etcdNames.has(name),
       inCluster: clusterNames.has(name),
-      net: networkFacts(scope),
+      net: networkFacts(scope, facts?.get(name)),
     };
   });
   const byNameBase = new Map(hosts.map((h) => [h.name, h]));
@@ -149,6 +159,7 @@ export function buildCluster(inv: Inventory, era: KubesprayEra, base?: KsCluster
     hosts: full,
     controlPlanes: cpNames.map((n) => byName.get(n)!).filter(Boolean),
     byName,
+    facts,
   };
 }
 

@@ -9,11 +9,17 @@ import type { HostScope } from './host-scope.js';
  *   main_ip        = ip | default(fallback_ip)            (ip6 / fallback_ip6 '::1' when not ipv4_stack)
  *   main_access_ip = access_ip | default(main_ip)         (access_ip6 when not ipv4_stack)
  *
- * `ansible_default_ipv4` is a fact gathered at run time. Before deployment kubeha
- * stands in `ansible_host` (itself the inventory name when unset) when it is an
- * address of the right family, else Kubespray's own no-facts fallback, and says so.
+ * `ansible_default_ipv4` is a fact. With gathered facts (`--facts`) kubeha reads
+ * it as Kubespray does; the role gathers only when ansible_default_ipv4 or
+ * ansible_default_ipv6 is missing ("Gather node IPs"), so facts count only with
+ * both. Without facts kubeha approximates the default IPv4 by `ansible_host`
+ * (itself the inventory name when unset): an address of that family or a name,
+ * which nginx and HAProxy resolve; an IPv6 `ansible_host` stands in for the
+ * default IPv6. Kubespray's own no-facts fallback (127.0.0.1 / ::1) remains
+ * where neither applies. Lint KH010 says which hosts were approximated.
  */
-export type AddressSource = 'ip' | 'access_ip' | 'ip6' | 'access_ip6' | 'ansible_host' | 'fallback';
+export type AddressSource =
+  'ip' | 'access_ip' | 'ip6' | 'access_ip6' | 'facts' | 'ansible_host' | 'fallback';
 
 export interface NetworkFacts {
   mainIp: string;
@@ -24,28 +30,50 @@ export interface NetworkFacts {
   mainAccessIps: string[];
   /** the stand-in for ansible_default_ipv4/6, when kubeha had to guess one */
   assumedDefaultIp?: string;
+  /** the fact file main_ip came from (source `facts`) */
+  factsFile?: string;
+  /**
+   * ansible_default_ipv4.address and ansible_default_ipv6.address where known
+   * (gathered, or an address ansible_host stands in for), for the certificate SANs
+   */
+  defaultAddresses: Array<string | undefined>;
+  /** ansible_hostname and ansible_fqdn from gathered facts (else the inventory name stands in) */
+  factNames: string[];
 }
 
-export function networkFacts(scope: HostScope): NetworkFacts {
+/** A host's gathered facts (src/inventory/fact-cache.ts), when there are any. */
+export interface GatheredFacts {
+  file: string;
+  facts: Record<string, unknown>;
+}
+
+export function networkFacts(scope: HostScope, gathered?: GatheredFacts): NetworkFacts {
   const v4 = scope.truthy('ipv4_stack');
   const v6 = scope.truthy('ipv6_stack');
+  const facts = gathered?.facts;
+  const haveFacts =
+    facts !== undefined && 'ansible_default_ipv4' in facts && 'ansible_default_ipv6' in facts;
   const ansibleHost = scope.string('ansible_host') ?? scope.host;
-  const guess4 = isIP(ansibleHost) === 4 ? ansibleHost : undefined;
-  const guess6 = isIP(ansibleHost) === 6 ? ansibleHost : undefined;
+  const family = isIP(ansibleHost);
 
   const chain = (ipVar: 'ip' | 'ip6', accessVar: 'access_ip' | 'access_ip6') => {
-    const guess = ipVar === 'ip' ? guess4 : guess6;
-    const fallback = ipVar === 'ip' ? '127.0.0.1' : '::1';
+    const four = ipVar === 'ip';
+    const fallback = four ? '127.0.0.1' : '::1';
+    let def: [string, AddressSource];
+    if (haveFacts) {
+      const address = factAddress(facts[four ? 'ansible_default_ipv4' : 'ansible_default_ipv6']);
+      def = address !== undefined ? [address, 'facts'] : [fallback, 'fallback'];
+    } else {
+      const guess = four ? family !== 6 : family === 6;
+      def = guess ? [ansibleHost, 'ansible_host'] : [fallback, 'fallback'];
+    }
     const ip = scope.string(ipVar);
-    const main: [string, AddressSource] =
-      ip !== undefined
-        ? [ip, ipVar]
-        : guess !== undefined
-          ? [guess, 'ansible_host']
-          : [fallback, 'fallback'];
+    const main: [string, AddressSource] = ip !== undefined ? [ip, ipVar] : def;
     const access = scope.string(accessVar);
     const acc: [string, AddressSource] = access !== undefined ? [access, accessVar] : main;
-    return { main, acc, assumed: ip === undefined ? (guess ?? fallback) : undefined };
+    const assumed = ip === undefined && !haveFacts ? def[0] : undefined;
+    const known = def[1] === 'facts' || (def[1] === 'ansible_host' && family !== 0);
+    return { main, acc, assumed, known: known ? def[0] : undefined };
   };
   const four = chain('ip', 'access_ip');
   const six = chain('ip6', 'access_ip6');
@@ -58,5 +86,18 @@ export function networkFacts(scope: HostScope): NetworkFacts {
     mainAccessIpSource: pick.acc[1],
     mainAccessIps,
     assumedDefaultIp: pick.assumed,
+    factsFile: pick.main[1] === 'facts' ? gathered?.file : undefined,
+    // [v4, v6]; a missing one is a hole, so the SAN list keeps Kubespray's order
+    defaultAddresses: [four.known, six.known],
+    factNames: haveFacts
+      ? [facts.ansible_hostname, facts.ansible_fqdn].map((x) => (typeof x === 'string' ? x : ''))
+      : [],
   };
+}
+
+/** `ansible_default_ipv4.address` as Jinja reads it: a string, else undefined (then `d()` applies). */
+function factAddress(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const a = (v as Record<string, unknown>).address;
+  return typeof a === 'string' ? a : undefined;
 }

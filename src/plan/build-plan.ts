@@ -1,5 +1,5 @@
 import { checkIntervalFor, type CheckIntervalPlan } from './check-interval.js';
-import type { Inventory } from '../inventory/index.js';
+import type { FactCache, Inventory } from '../inventory/index.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
 import { kubehaVersion } from '../shared/package-version.js';
 import { apiserverSans } from '../kubespray/certificate-sans.js';
@@ -12,10 +12,11 @@ import {
   kubeProxyServer,
 } from '../kubespray/component-endpoints.js';
 import type { ScopedValue } from '../kubespray/host-scope.js';
-import { KUBESPRAY_ERAS, type KubesprayEra } from '../kubespray/versions.js';
+import type { KubesprayEra } from '../kubespray/versions.js';
 import { accessPath } from './access-path.js';
-import { eraDifferences } from './era-differences.js';
-import { runLintRules } from './lint-rules.js';
+import { eraChanges, eraDifferenceLines } from './era-differences.js';
+import { LINT_RULE_IDS, runLintRules } from './lint-rules.js';
+import { applyLintDisable } from './lint-disable.js';
 import { describePattern } from './pattern.js';
 import {
   PLAN_SCHEMA_VERSION,
@@ -50,10 +51,14 @@ export interface BuildOptions {
   compareEras?: boolean;
   /** the default kubeha_image_tag (default: this package's version) */
   kubehaVersion?: string;
+  /** gathered facts (`--facts`, or the fact cache an ansible.cfg beside the inventory names) */
+  facts?: FactCache;
+  /** lint findings to leave out (`kubeha lint --disable`), besides kubeha_lint_disable */
+  lintDisable?: string[];
 }
 
 export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
-  const cluster = buildCluster(inv, opts.era);
+  const cluster = buildCluster(inv, opts.era, undefined, opts.facts?.hosts);
   const access = accessTable(cluster);
   const first = cluster.controlPlanes[0];
   const ext = externalKubeconfig(cluster);
@@ -63,6 +68,13 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kubespray: { version: opts.era.id, label: opts.era.label },
     sources: inv.sources,
+    facts: opts.facts
+      ? {
+          dir: opts.facts.dir,
+          from: opts.facts.from,
+          hosts: cluster.hosts.filter((h) => h.net.mainIpSource === 'facts').map((h) => h.name),
+        }
+      : null,
     pattern: describePattern(cluster, access),
     variables: first ? planVariables(first) : {},
     controlPlanes: cluster.controlPlanes.map((c) => ({
@@ -89,7 +101,9 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     access,
     certificateSans: apiserverSans(cluster),
     eraDifferences: [],
+    eraChanges: [],
     diagnostics: [],
+    disabledFindings: [],
   };
   plan.diagnostics = [
     ...(opts.inventoryDiagnostics ?? []).map((d) => ({
@@ -102,11 +116,12 @@ export function buildPlan(inv: Inventory, opts: BuildOptions): Plan {
     })),
     ...runLintRules(cluster, plan),
   ];
+  const off = applyLintDisable(cluster, plan.diagnostics, opts.lintDisable ?? [], LINT_RULE_IDS);
+  plan.diagnostics = off.kept;
+  plan.disabledFindings = off.disabled;
   if (opts.compareEras !== false) {
-    const others = KUBESPRAY_ERAS.filter((e) => e.id !== opts.era.id).map((era) =>
-      eraView(inv, era, cluster),
-    );
-    plan.eraDifferences = eraDifferences(plan, others);
+    plan.eraChanges = eraChanges(plan, cluster, opts.era, (era) => eraView(inv, era, cluster));
+    plan.eraDifferences = eraDifferenceLines(plan.eraChanges);
   }
   return plan;
 }
@@ -119,7 +134,7 @@ export interface EraView {
 }
 
 function eraView(inv: Inventory, era: KubesprayEra, base: KsCluster): EraView {
-  const cluster = buildCluster(inv, era, base);
+  const cluster = buildCluster(inv, era, base, base.facts);
   const access = accessTable(cluster);
   return {
     kubespray: { version: era.id, label: era.label },

@@ -14,6 +14,7 @@ export function formatPlanTable(plan: Plan, wide = false): string {
     out.push(`  ! requested: ${plan.pattern.requestedName}`);
     out.push(`  ! ${plan.pattern.mismatch}`);
   }
+  if (plan.pattern.notDeployed) out.push(`  ! ${plan.pattern.notDeployed}`);
   out.push('');
   const header = wide
     ? ['HOST', 'ROLE', 'COMPONENT', 'ENDPOINT', 'PATH', 'FILE', 'SET BY']
@@ -49,19 +50,55 @@ export function formatPlanTable(plan: Plan, wide = false): string {
   } else {
     out.push('', 'Local proxies: none');
   }
-  if (plan.eraDifferences.length > 0) {
-    out.push('', 'Other Kubespray releases:');
-    for (const d of plan.eraDifferences) out.push(`  ${d}`);
-  }
-  out.push('', formatLintSummary(plan.diagnostics));
+  out.push(...formatEraChanges(plan, wide));
+  out.push('', formatLintSummary(plan.diagnostics, plan.disabledFindings?.length ?? 0));
   for (const d of plan.diagnostics) out.push(`  ${formatDiagnosticLine(d)}`);
   return out.join('\n');
 }
 
-export function formatLintSummary(ds: PlanDiagnostic[]): string {
+/**
+ * "Other Kubespray releases": one line per release and host group (releases that
+ * change the same hosts the same way share it), `why:` under the lines that depend
+ * on it; `-o wide` lists every component with its old endpoint.
+ */
+function formatEraChanges(plan: Plan, wide: boolean): string[] {
+  const changes = plan.eraChanges ?? [];
+  if (changes.length === 0) return [];
+  const merged = new Map<string, { releases: string[]; c: (typeof changes)[number] }>();
+  for (const c of changes) {
+    const k = `${c.hosts.join(',')}|${c.change}|${c.why.join('|')}|${c.detail.join('|')}`;
+    const m = merged.get(k);
+    if (m) m.releases.push(c.release);
+    else merged.set(k, { releases: [c.release], c });
+  }
+  const rows = [...merged.values()].map(({ releases, c }) => ({
+    label: releases.join(', '),
+    c,
+  }));
+  const width = Math.max(...rows.map((r) => r.label.length));
+  const pad = ' '.repeat(width + 4);
+  const out = [
+    '',
+    wide
+      ? 'Other Kubespray releases:'
+      : 'Other Kubespray releases (-o wide: every component, old and new):',
+  ];
+  rows.forEach(({ label, c }, i) => {
+    const where = c.hosts.length > 0 ? `${hostList(c.hosts)}: ` : '';
+    out.push(`  ${label.padEnd(width)}  ${where}${c.change}`);
+    if (wide) for (const d of c.detail) out.push(`${pad}${d}`);
+    // rows of one release with the same causes share one why, after the last of them
+    const next = rows[i + 1];
+    const same = next && next.label === label && next.c.why.join('|') === c.why.join('|');
+    if (wide || !same) for (const w of c.why) out.push(`${pad}why: ${w}`);
+  });
+  return out;
+}
+
+export function formatLintSummary(ds: PlanDiagnostic[], disabled = 0): string {
   const e = ds.filter((d) => d.severity === 'error').length;
   const w = ds.filter((d) => d.severity === 'warning').length;
-  return `Lint: ${e} error(s), ${w} warning(s)`;
+  return `Lint: ${e} error(s), ${w} warning(s)${disabled > 0 ? `, ${disabled} disabled` : ''}`;
 }
 
 export function formatDiagnosticLine(d: PlanDiagnostic, withFix = true): string {

@@ -3,6 +3,7 @@
  * build the plan. Later stages (render, simulate, check, proxy config) import
  * from here.
  */
+import { factCacheFromConfig, readFactCache } from '../inventory/index.js';
 import { loadKubesprayInventory } from '../kubespray/dynamic-groups.js';
 import { resolveKubesprayVersion } from '../kubespray/versions.js';
 import { buildPlan } from './build-plan.js';
@@ -10,7 +11,9 @@ import type { Plan } from './plan-types.js';
 
 export type * from './plan-types.js';
 export { buildPlan, accessTable } from './build-plan.js';
-export { LINT_RULES, type LintRule } from './lint-rules.js';
+export { LINT_RULES, LINT_RULE_IDS, type LintRule } from './lint-rules.js';
+export { parseDisableList, unknownIds, LINT_DISABLE_VARIABLE } from './lint-disable.js';
+export { formatSarif } from './format-sarif.js';
 export { PATTERN_NAMES } from './pattern.js';
 
 export interface PlanSourceOptions {
@@ -18,6 +21,10 @@ export interface PlanSourceOptions {
   kubesprayVersion?: string;
   /** compare with the other modelled releases (plan.eraDifferences); default true */
   compareEras?: boolean;
+  /** a fact cache directory (`--facts`); else the one an ansible.cfg beside the inventory names */
+  facts?: string;
+  /** lint findings to leave out (`kubeha lint --disable`) */
+  lintDisable?: string[];
 }
 
 export async function planFromSources(
@@ -32,5 +39,10 @@ export async function planFromSources(
     era,
     inventoryDiagnostics: diagnostics,
     compareEras: opts.compareEras,
+    lintDisable: opts.lintDisable,
+    facts:
+      opts.facts !== undefined
+        ? readFactCache(opts.facts, '--facts')
+        : factCacheFromConfig(sources),
   });
 }

@@ -1,4 +1,5 @@
 import { groupHosts } from '../inventory/index.js';
+import { isLoopback } from '../shared/address.js';
 import type { Finding, LintRule } from './lint-rule.js';
 
 /** Lint rules about the inventory: control planes, etcd, addresses, groups. */
@@ -49,18 +50,29 @@ export const INVENTORY_RULES: LintRule[] = [
     id: 'KH010',
     name: 'missing-ip',
     severity: 'warning',
-    why: 'without ip/access_ip Kubespray uses the default IPv4 fact at run time (roles/network_facts), which may not be the cluster network',
-    fix: 'set ip= (and access_ip= if other hosts reach it on another address) on every host',
-    check: (c) =>
-      c.hosts
-        .filter((h) => h.net.mainIpSource === 'ansible_host' || h.net.mainIpSource === 'fallback')
-        .map((h) => ({
+    why: "without ip= Kubespray takes the host's gathered default IPv4 (roles/network_facts: ansible_default_ipv4.address), which kubeha can only approximate without the facts, and which may not be the cluster network",
+    fix: 'set ip= (and access_ip= if other hosts reach it on another address), or give kubeha the gathered facts: `ansible -i INVENTORY all -m setup --tree DIR` then `--facts DIR` (or fact_caching = jsonfile in an ansible.cfg beside the inventory)',
+    check: (c) => {
+      const out: Finding[] = [];
+      const approx = c.hosts.filter((h) => h.net.mainIpSource === 'ansible_host');
+      if (approx.length > 0) {
+        const shown = approx.slice(0, 8).map((h) => `${h.name} ${h.net.mainIp}`);
+        if (approx.length > 8) shown.push(`… and ${approx.length - 8} more`);
+        const list = shown.join(', ');
+        out.push({
+          message: `no ip= and no gathered facts for ${approx.length} host(s): kubeha approximates their default address by ansible_host (${list}); Kubespray uses the address each host gathers`,
+        });
+      }
+      for (const h of c.hosts.filter((x) => x.net.mainIpSource === 'fallback')) {
+        out.push({
           host: h.name,
-          message:
-            h.net.mainIpSource === 'ansible_host'
-              ? `${h.name} has no ip/access_ip: kubeha assumes ansible_host ${h.net.mainIp}; Kubespray will use the host's default IP`
-              : `${h.name} has no ip/access_ip and no address in ansible_host: Kubespray falls back to the default IP fact (${h.net.mainIp} when facts are missing)`,
-        })),
+          message: c.facts?.has(h.name)
+            ? `${h.name} has no ip= and its gathered facts have no default address: Kubespray falls back to ${h.net.mainIp}`
+            : `${h.name} has no ip= and its ansible_host is no address of the cluster's family: Kubespray falls back to ${h.net.mainIp} without facts`,
+        });
+      }
+      return out;
+    },
   },
   {
     id: 'KH011',
@@ -71,7 +83,8 @@ export const INVENTORY_RULES: LintRule[] = [
     check: (c) => {
       const seen = new Map<string, string>();
       const out: Finding[] = [];
-      for (const cp of c.controlPlanes) {
+      // loopback addresses are KH013's
+      for (const cp of c.controlPlanes.filter((h) => !isLoopback(h.net.mainAccessIp))) {
         const prev = seen.get(cp.net.mainAccessIp);
         if (prev) {
           out.push({
@@ -100,6 +113,33 @@ export const INVENTORY_RULES: LintRule[] = [
             },
           ]
         : [];
+    },
+  },
+  {
+    id: 'KH013',
+    name: 'loopback-upstream',
+    severity: 'error',
+    why: "a control plane whose main_access_ip is a loopback address (Kubespray's 127.0.0.1 / ::1 fallback when a host has no ip= and no default-address fact) is, for every other host, that host itself: local proxies list it as an upstream and workers' kubelets connect to it, so those connections never reach that API server",
+    fix: 'set ip= on the control planes named, or pass --facts DIR with their gathered facts (`ansible -i INVENTORY kube_control_plane -m setup --tree DIR`)',
+    check: (c) => {
+      if (c.hosts.length < 2) return [];
+      // Kubespray's fallback, or one loopback address shared (explicit distinct
+      // 127.0.10.x addresses, as kubeha's lab uses, are someone's choice)
+      const loop = c.controlPlanes.filter(
+        (h) =>
+          isLoopback(h.net.mainAccessIp) &&
+          (h.net.mainAccessIpSource === 'fallback' ||
+            c.controlPlanes.some((o) => o !== h && o.net.mainAccessIp === h.net.mainAccessIp)),
+      );
+      if (loop.length === 0) return [];
+      const names = loop.map(
+        (h) => `${h.name} (${h.net.mainAccessIp}, from ${h.net.mainAccessIpSource})`,
+      );
+      return [
+        {
+          message: `control plane address is a loopback address: ${names.join(', ')}; other hosts would send API traffic to themselves${loop.length > 1 ? ` (${loop.length} identical upstreams)` : ''}`,
+        },
+      ];
     },
   },
 ];

@@ -16,6 +16,8 @@ export const LINT_RULES: LintRule[] = [
   ...KUBEHA_RULES,
 ];
 
+export const LINT_RULE_IDS: ReadonlySet<string> = new Set(LINT_RULES.map((r) => r.id));
+
 export function runLintRules(cluster: KsCluster, plan: Plan): PlanDiagnostic[] {
   const out: PlanDiagnostic[] = [];
   for (const rule of LINT_RULES) {

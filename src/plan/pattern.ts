@@ -64,14 +64,46 @@ export function describePattern(cluster: KsCluster, access: AccessRow[]): PlanPa
     summary: summary(cluster, id, access),
   };
   if (requested !== id) pattern.mismatch = mismatch(cluster, requested, id, access);
+  const skipped = notDeployed(cluster);
+  if (skipped) pattern.notDeployed = skipped;
   return pattern;
+}
+
+/** Hosts in kube_node or kube_control_plane that Kubespray's k8s_cluster plays skip. */
+function outsideCluster(cluster: KsCluster) {
+  return cluster.hosts.filter((h) => (h.worker || h.controlPlane) && !h.inCluster);
+}
+
+/**
+ * Why hosts listed only under the old group names are not deployed: roles/dynamic_groups
+ * builds k8s_cluster from the groups a host had before the same task mapped kube-node
+ * to kube_node (see src/kubespray/dynamic-groups.ts), and cluster.yml's node plays
+ * run on k8s_cluster.
+ */
+function notDeployed(cluster: KsCluster): string | undefined {
+  const out = outsideCluster(cluster);
+  if (out.length === 0) return undefined;
+  const workers = out.filter((h) => h.worker && !h.controlPlane).map((h) => h.name);
+  const cps = out.filter((h) => h.controlPlane).map((h) => h.name);
+  const what = [
+    ...(workers.length ? [`will not deploy ${workers.join(', ')} as worker(s)`] : []),
+    ...(cps.length
+      ? [`skips its k8s_cluster plays (kubelet, kube-proxy) on control plane(s) ${cps.join(', ')}`]
+      : []),
+  ].join(' and ');
+  return `Kubespray ${what}: these hosts are only in kube-node/kube-master, and roles/dynamic_groups builds k8s_cluster from the groups a host had before it mapped those names to kube_node/kube_control_plane, so they never join k8s_cluster; rename the groups to [kube_node] and [kube_control_plane], or list them under [k8s_cluster:children]`;
 }
 
 function summary(cluster: KsCluster, id: PatternId, access: AccessRow[]): string {
   const cps = cluster.controlPlanes.map((c) => c.name).join(', ');
   const worker = access.find((r) => r.role === 'worker' && r.component === 'kubelet');
   const ext = access.find((r) => r.component === 'external-kubeconfig');
-  const w = worker ? `worker kubelets use ${worker.endpoint} (${worker.path.text})` : 'no workers';
+  const skipped = outsideCluster(cluster).filter((h) => h.worker && !h.controlPlane);
+  const w = worker
+    ? `worker kubelets use ${worker.endpoint} (${worker.path.text})`
+    : skipped.length > 0
+      ? `no workers Kubespray deploys (${skipped.map((h) => h.name).join(', ')} not in k8s_cluster, see below)`
+      : 'no workers';
   const e = ext ? `outside clients use ${ext.endpoint} (${ext.path.text})` : '';
   return `${cluster.controlPlanes.length} control plane(s) [${cps}]; ${w}; ${e}`.replace(/; $/, '');
 }

@@ -18,6 +18,8 @@ export interface PlanPattern {
   requestedName: string;
   /** set when requested != id: why Kubespray builds something else */
   mismatch?: string;
+  /** set when hosts in kube_node/kube_control_plane stay out of k8s_cluster (old group names): what Kubespray skips and why */
+  notDeployed?: string;
   summary: string;
 }
 
@@ -122,7 +124,7 @@ export interface PlanHost {
   groups: string[];
   mainIp: string;
   mainAccessIp: string;
-  /** ip | access_ip | ip6 | access_ip6 | ansible_host | fallback */
+  /** ip | access_ip | ip6 | access_ip6 | facts | ansible_host | fallback */
   mainIpSource: string;
   kubeApiserverEndpoint: string;
   kubeApiserverGlobalEndpoint: string;
@@ -133,6 +135,19 @@ export interface PlanVariable {
   value: unknown;
   /** "group_vars/all/all.yml:3", "Kubespray 2.31 default", … */
   from: string;
+}
+
+/** One release's change for one group of hosts (none: the whole cluster). */
+export interface EraChange {
+  /** v2.29, v2.30, v2.31, main */
+  release: string;
+  hosts: string[];
+  /** the new endpoints and paths, by component: "kubelet, … → URL (path)" */
+  change: string;
+  /** per component, old and new ("instead of"), for `-o wide` */
+  detail: string[];
+  /** the Kubespray changes this row depends on */
+  why: string[];
 }
 
 export interface PlanDiagnostic {
@@ -150,6 +165,8 @@ export interface Plan {
   schemaVersion: number;
   kubespray: { version: string; label: string };
   sources: string[];
+  /** the fact cache read (`--facts DIR`, or named by an ansible.cfg beside the inventory) */
+  facts: { dir: string; from: string; hosts: string[] } | null;
   pattern: PlanPattern;
   /** the variables that decide the pattern, as seen on the first control plane */
   variables: Record<string, PlanVariable>;
@@ -168,7 +185,11 @@ export interface Plan {
   hosts: PlanHost[];
   access: AccessRow[];
   certificateSans: string[];
-  /** how the other modelled Kubespray releases differ for this inventory */
+  /** how the other modelled Kubespray releases differ for this inventory, every row (text) */
   eraDifferences: string[];
+  /** the same, one entry per release and host group */
+  eraChanges: EraChange[];
   diagnostics: PlanDiagnostic[];
+  /** findings turned off (`lint --disable`, kubeha_lint_disable): not in `diagnostics` */
+  disabledFindings: PlanDiagnostic[];
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { makeDirsSync, writeFileAtomicSync } from '../shared/atomic-write.js';
 import { KubehaError } from '../shared/errors.js';
@@ -9,6 +9,8 @@ export interface WriteResult {
   unchanged: string[];
   /** Files already under the output directory that this render does not produce. */
   stale: string[];
+  /** the stale files removed (`prune`) */
+  pruned: string[];
 }
 
 /**
@@ -22,7 +24,7 @@ export interface WriteResult {
 export function writeRendered(
   outDir: string,
   files: RenderedFile[],
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; prune?: boolean } = {},
 ): WriteResult {
   const root = resolve(outDir);
   const conflicts: string[] = [];
@@ -61,6 +63,7 @@ export function writeRendered(
     // A re-render after a pattern change leaves e.g. nginx-proxy.yml behind: say so,
     // since a user who syncs the folder to hosts would ship it.
     stale: fresh ? [] : staleFiles(root, new Set(files.map((f) => f.path))),
+    pruned: [],
   };
   const made = new Set<string>();
   for (const p of plans) {
@@ -82,7 +85,35 @@ export function writeRendered(
     }
     result.written.push(p.file.path);
   }
+  if (opts.prune) {
+    pruneFiles(root, result.stale);
+    result.pruned = result.stale;
+    result.stale = [];
+  }
   return result;
+}
+
+/**
+ * Removes `stale` (paths relative to `root`) and the directories they leave
+ * empty, deepest first; `root` itself stays. Runs after the new files are in
+ * place, so an interrupted prune leaves a complete render plus some leftovers.
+ */
+function pruneFiles(root: string, stale: string[]): void {
+  const dirs = new Set<string>();
+  for (const rel of stale) {
+    try {
+      unlinkSync(join(root, rel));
+    } catch (err) {
+      throw new KubehaError(
+        'E_RENDER_PRUNE',
+        `cannot remove ${join(root, rel)}: ${(err as Error).message}`,
+      );
+    }
+    for (let d = dirname(rel); d !== '.' && d !== ''; d = dirname(d)) dirs.add(d);
+  }
+  for (const d of [...dirs].sort((a, b) => b.split('/').length - a.split('/').length)) {
+    if (readdirSync(join(root, d)).length === 0) rmdirSync(join(root, d));
+  }
 }
 
 function staleFiles(root: string, rendered: Set<string>): string[] {

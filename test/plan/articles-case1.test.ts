@@ -79,7 +79,7 @@ test('the newest era differs as Kubespray changed, and says why', async () => {
   const text = plan.eraDifferences.join('\n');
   assert.match(
     text,
-    /v2\.31: admin-kubeconfig on k8s-node2, k8s-node3: https:\/\/192\.168\.10\.11:6443 \(direct to k8s-node1 only\)/,
+    /v2\.31: admin-kubeconfig on k8s-node2: https:\/\/192\.168\.10\.11:6443 \(direct to k8s-node1 only\) instead of https:\/\/127\.0\.0\.1:6443/,
   );
   assert.match(text, /PR #12870/);
   assert.match(text, /worker_rlimit_nofile 65535 instead of 130048/);

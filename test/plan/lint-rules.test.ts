@@ -52,11 +52,19 @@ const CASES: Record<string, { yes: Src; no: Src; version?: string; noVersion?: s
   KH011: {
     yes: () =>
       inline(
-        '[kube_control_plane]\ncp1\ncp2\ncp3 ip=10.0.0.13\n[etcd:children]\nkube_control_plane\n',
+        '[kube_control_plane]\ncp1 ip=10.0.0.11\ncp2 ip=10.0.0.11\ncp3 ip=10.0.0.13\n[etcd:children]\nkube_control_plane\n',
       ),
     no: fx('mycluster'),
   },
   KH012: { yes: fx('old-groups'), no: fx('mycluster') },
+  // an IPv6 ansible_host on an IPv4 cluster, no facts: Kubespray's 127.0.0.1 fallback
+  KH013: {
+    yes: () =>
+      inline(
+        '[kube_control_plane]\ncp1 ansible_host=fd00::11\ncp2 ip=10.0.0.12\ncp3 ip=10.0.0.13\n[etcd:children]\nkube_control_plane\n',
+      ),
+    no: fx('mycluster'),
+  },
   KH020: { yes: fx('hybrid-port-trap'), no: fx('hybrid') },
   KH021: { yes: fx('yaml-lb-port'), no: fx('mycluster') },
   KH022: {

@@ -37,6 +37,8 @@ test('plan -o json is the documented schema; -o yaml, diagram, mermaid, wide pri
     'access',
     'certificateSans',
     'eraDifferences',
+    'eraChanges',
+    'facts',
     'diagnostics',
   ]) {
     assert.ok(key in plan, key);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { factCacheFromConfig } from '../../src/inventory/index.js';
 import { loadKubesprayInventory } from '../../src/kubespray/dynamic-groups.js';
 import { resolveKubesprayVersion } from '../../src/kubespray/versions.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
@@ -71,8 +72,11 @@ export async function planFor(name: string, version: string, extraVars?: string[
   const { inventory, diagnostics } = await loadKubesprayInventory([inventoryPath(name)], {
     extraVars,
   });
+  const source = inventoryPath(name);
   return buildPlan(inventory, {
     era: resolveKubesprayVersion(version),
     inventoryDiagnostics: diagnostics,
+    // a fixture with an ansible.cfg naming a fact cache (ansible-host-facts), as the CLI reads it
+    facts: factCacheFromConfig([source]),
   });
 }

@@ -328,12 +328,16 @@ test('maxTries bounds the retries; an IPv6 upstream works; failures are counted'
   );
   try {
     // maxTries 1 and `first`: the dead upstream is the only try, so the client is closed.
+    // Were [::1] tried too, the connection would stay open: give it 5 s to close.
     const s = await dial(port);
-    const closed = await new Promise<boolean>((r) => {
-      s.on('close', () => r(true));
+    const outcome = await new Promise<string>((r) => {
+      const timer = setTimeout(() => r('still open after 5 s'), 5000);
+      s.on('data', () => r('data from an upstream'));
+      s.on('close', () => (clearTimeout(timer), r('closed')));
       s.resume();
     });
-    assert.ok(closed);
+    s.destroy();
+    assert.equal(outcome, 'closed');
     const st = daemon.status() as {
       failedConnections: number;
       upstreams: { connectFailures: number }[];
