@@ -2,7 +2,7 @@
  * What the daemon reports: readiness for /readyz, the /status document, and the
  * counters a worker process sends its supervisor (and how the supervisor sums them).
  */
-import { zeroCounters, type UpstreamCounters } from './upstream.js';
+import { zeroCounters, type CheckRecord, type UpstreamCounters } from './upstream.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { ListenerCounters } from './data-path.js';
 
@@ -56,10 +56,45 @@ export function readiness(pool: UpstreamPool): { ok: boolean; detail: string } {
   };
 }
 
+/** One upstream in /status (and on the status page). */
+export interface UpstreamStatus {
+  address: string;
+  health: string;
+  since: string;
+  reason: string;
+  draining: boolean;
+  activeConnections: number;
+  totalConnections: number;
+  connectFailures: number;
+  checkFailures: number;
+  closedUnhealthy: number;
+  closedDrained: number;
+  bytesFromClients: number;
+  bytesToClients: number;
+  lastCheck?: Omit<CheckRecord, 'at'> & { at: string };
+  /** The last few health changes, oldest first. */
+  recentChanges: { at: string; from: string; to: string; reason: string }[];
+}
+
+/** The /status document. Other parts may add keys (the status page shows unknown ones too). */
+export interface StatusReport {
+  panic: boolean;
+  ready: boolean;
+  listeners: string[];
+  algorithm: string;
+  connections: number;
+  connectRetries: number;
+  failedConnections: number;
+  discovered: string[];
+  upstreams: UpstreamStatus[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
 export function statusReport(
   pool: UpstreamPool,
   extra: { listeners: string[]; algorithm: string; connections: number; discovered: string[] },
-): object {
+): StatusReport {
   return {
     panic: pool.inPanic,
     ready: readiness(pool).ok,
@@ -74,7 +109,7 @@ export function statusReport(
       return {
         address: u.key,
         health: u.health.health,
-        since: new Date(u.health.since).toISOString(),
+        since: iso(u.health.since),
         reason: u.health.reason,
         draining: u.draining,
         activeConnections: c.active,
@@ -85,7 +120,8 @@ export function statusReport(
         closedDrained: c.closedDrained,
         bytesFromClients: c.fromClients,
         bytesToClients: c.toClients,
-        lastCheck: u.lastCheck && { ...u.lastCheck, at: new Date(u.lastCheck.at).toISOString() },
+        lastCheck: u.lastCheck && { ...u.lastCheck, at: iso(u.lastCheck.at) },
+        recentChanges: u.changes.map((h) => ({ ...h, at: iso(h.at) })),
       };
     }),
   };

@@ -173,6 +173,7 @@ export class UpstreamPool {
     u.health = step.state;
     const t = step.transition;
     if (!t) return;
+    u.recordChange({ at: now, ...t });
     this.events.transition?.(u);
     const level = t.to === 'unhealthy' ? 'warn' : 'info';
     this.log[level](
