@@ -8,6 +8,7 @@ import { registerLab } from './lab.js';
 import { registerRender } from './render.js';
 import { registerSimulate } from './simulate.js';
 import { registerCompare } from './compare.js';
+import { registerDemo } from './demo.js';
 
 /**
  * The `kubeha` command. Each sub-command lives in its own file and registers
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   registerLint(program);
   registerSimulate(program);
   registerCompare(program);
+  registerDemo(program);
 
   // `kubeha plan | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -66,6 +66,8 @@ export class LabApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
   private readonly watches = new Set<{ res: AnyResponse; timer: NodeJS.Timeout }>();
+  /** Requests that arrived while hanging: never answered. */
+  private readonly unanswered = new Set<AnyResponse>();
   private listening = false;
   private resourceVersion = 1000;
   private acceptedTotal = 0;
@@ -174,6 +176,9 @@ export class LabApiServer {
   /** Back to normal service (listening again on the same port if needed). */
   async resume(): Promise<void> {
     this.mode = 'serving';
+    // what the silent host never answered stays unanswered: its clients gave up long ago
+    for (const res of this.unanswered) res.destroy();
+    this.unanswered.clear();
     this.failing.clear();
     for (const s of this.sockets) s.resume();
     await this.start();
@@ -218,6 +223,13 @@ export class LabApiServer {
 
   private handle(req: AnyRequest, res: AnyResponse): void {
     this.requestsTotal++;
+    // Pausing the raw socket does not stop TLS connections already set up (the TLS
+    // layer reads the handle itself): their requests arrive, and are never answered.
+    if (this.mode === 'hanging') {
+      this.unanswered.add(res);
+      res.on('close', () => this.unanswered.delete(res));
+      return;
+    }
     res.setHeader('x-kubeha-lab-server', this.name);
     res.setHeader('cache-control', 'no-cache, private');
     const url = new URL(req.url ?? '/', 'https://lab');

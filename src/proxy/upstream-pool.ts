@@ -173,7 +173,8 @@ export class UpstreamPool {
     u.health = step.state;
     const t = step.transition;
     if (!t) return;
-    u.recordChange({ at: now, ...t });
+    // when it was decided: a timed-out check's own time is its start
+    u.recordChange({ at: Date.now(), ...t });
     this.events.transition?.(u);
     const level = t.to === 'unhealthy' ? 'warn' : 'info';
     this.log[level](
