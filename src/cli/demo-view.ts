@@ -103,8 +103,11 @@ function liveBlock(s: DemoSession, step: { n: number; title: string; t0: number 
   ];
   for (const n of s.nodes) {
     const u = st?.upstreams.find((x) => x.address === n.address);
+    const check = u?.lastCheck
+      ? `check ${u.lastCheck.ok ? 'ok' : 'failed'} ${u.lastCheck.latencyMs.toFixed(0).padStart(4)} ms`
+      : 'no check yet';
     lines.push(
-      `  ${n.node.padEnd(10)} ${paint(u?.health ?? '?')} ${String(u?.activeConnections ?? 0).padStart(3)} conns ${String(recent.byServer.get(n.address) ?? 0).padStart(4)} req/s${s.watch?.server === n.address ? '  <- watch' : ''}`,
+      `  ${n.node.padEnd(10)} ${paint(u?.health ?? '?')} ${check.padEnd(20)} ${String(u?.activeConnections ?? 0).padStart(3)} conns ${String(recent.byServer.get(n.address) ?? 0).padStart(4)} req/s${s.watch?.server === n.address ? '  <- watch' : ''}`,
     );
   }
   const rec = s.traffic?.records ?? [];

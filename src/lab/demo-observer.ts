@@ -43,6 +43,7 @@ export class ProxyObserver {
   /** Times at which a poll saw no healthy upstream (for "failed while one was healthy"). */
   private readonly samples: { at: number; healthy: number }[] = [];
   private timer?: NodeJS.Timeout;
+  private running = false;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
   pollErrors = 0;
 
@@ -60,19 +61,22 @@ export class ProxyObserver {
   }
 
   start(): void {
+    this.running = true;
+    const next = () => {
+      // a poll under way when stop() came must not schedule another
+      if (this.running) this.timer = setTimeout(tick, POLL_MS);
+    };
     const tick = () => {
-      this.poll().then(
-        () => (this.timer = setTimeout(tick, POLL_MS)),
-        () => {
-          this.pollErrors++;
-          this.timer = setTimeout(tick, POLL_MS);
-        },
-      );
+      this.poll().then(next, () => {
+        this.pollErrors++;
+        next();
+      });
     };
     tick();
   }
 
   stop(): void {
+    this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.agent.destroy();

@@ -132,7 +132,8 @@ export class DemoSession {
         observer.onLog(line);
         if (observer.actions.length > before) this.o.onAction?.(observer.actions.at(-1)!);
       },
-      exited: (why) => this.failed.abort(new KubehaError('E_DEMO_PART_EXITED', why)),
+      exited: (why) =>
+        this.failed.abort(new KubehaError('E_DEMO_PART_EXITED', why, { exitCode: 1 })),
     });
     await Promise.race([this.proxy.serving, aborted(this.signal)]);
     observer.start();
