@@ -17,6 +17,7 @@ const ESC = '\x1b[';
 export class DemoView {
   private block = 0;
   private readonly began = Date.now();
+  private readonly early: string[] = [];
   private timer?: NodeJS.Timeout;
   private session?: DemoSession;
   private step?: { n: number; title: string; t0: number };
@@ -34,7 +35,6 @@ export class DemoView {
   }
 
   setup(s: DemoSession): void {
-    this.session = s;
     const p = s.plan;
     this.line(
       `kubeha demo: ${DEMO_INVENTORY_NAME} planned (${p.plan.pattern.name}); ${p.host.name} runs kubeha proxy in place of nginx-proxy`,
@@ -44,8 +44,10 @@ export class DemoView {
       `  kubeha proxy (pid ${s.proxy!.pid}) listens on ${s.listen} as on ${p.host.name}'s 127.0.0.1:6443; status page ${s.statusUrl}`,
     );
     this.line(
-      `  the kubelet's watch is on ${s.nodeOf(s.watch!.server)}; steady traffic: 6 clients through kubeha`,
+      `  the kubelet's watch is on ${s.nodeOf(s.watch!.server)}; steady traffic: ${s.traffic!.clients} clients through kubeha`,
     );
+    this.session = s;
+    for (const l of this.early.splice(0)) this.line(l);
     if (this.live) this.timer = setInterval(() => this.redraw(), FRAME_MS);
   }
 
@@ -56,7 +58,10 @@ export class DemoView {
   }
 
   action(a: KubehaAction, named: (text: string) => string): void {
-    this.line(`  +${seconds(a.at - (this.step?.t0 ?? this.began))}  kubeha: ${named(a.text)}`);
+    const text = `  +${seconds(a.at - (this.step?.t0 ?? this.began))}  kubeha: ${named(a.text)}`;
+    // during setup, after the lines that say what was set up
+    if (this.session) this.line(text);
+    else this.early.push(text);
   }
 
   stepDone(r: StepResult): void {

@@ -55,6 +55,10 @@ export class Traffic {
 
   constructor(private readonly o: TrafficOptions) {}
 
+  get clients(): number {
+    return this.o.clients;
+  }
+
   start(): void {
     this.running = true;
     for (let i = 0; i < this.o.clients; i++) {

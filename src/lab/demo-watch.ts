@@ -51,6 +51,8 @@ export class KubeletWatch {
   private running = false;
   private abort?: AbortController;
   private retry?: NodeJS.Timeout;
+  /** The undici agent of the current watch, to close its kept-alive connection on stop. */
+  private dispatcher?: { destroy(): Promise<void> };
 
   /** `kubeconfig`: YAML with the kubelet's credentials and the proxy as server. */
   constructor(
@@ -72,11 +74,31 @@ export class KubeletWatch {
     this.running = false;
     clearTimeout(this.retry);
     this.abort?.abort();
+    this.dispatcher?.destroy().catch(() => {});
+  }
+
+  /**
+   * client-node makes one undici agent per watch and keeps its connection alive
+   * after the stream ends; it offers no way to close it. Catching the agent as it
+   * is made lets stop() close it (the proxy then has nothing left to drain). When
+   * a client-node release renames the method, the connection is merely left to time out.
+   */
+  private catchDispatcher(kc: object): void {
+    const k = kc as { createDispatcher?: (...a: unknown[]) => unknown };
+    const made = k.createDispatcher;
+    if (typeof made !== 'function') return;
+    k.createDispatcher = (...args: unknown[]) => {
+      const d = made.apply(kc, args) as { destroy(): Promise<void> } | undefined;
+      this.dispatcher?.destroy().catch(() => {});
+      this.dispatcher = d;
+      return d;
+    };
   }
 
   private async open(): Promise<void> {
     const kc = new this.client.KubeConfig();
     kc.loadFromString(this.kubeconfig);
+    this.catchDispatcher(kc);
     const watch = new this.client.Watch(kc);
     let server: string | undefined;
     let ended = false;
