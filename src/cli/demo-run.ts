@@ -38,7 +38,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const began = Date.now();
   let summary: DemoSummary | undefined;
   try {
-    view.line('kubeha demo: planning examples/mycluster and starting the lab and kubeha proxy ...');
+    view.line(
+      'kubeha demo: planning examples/mycluster, starting three lab API servers and kubeha proxy ...',
+    );
     await session.start();
     view.setup(session);
     const steps = await runStory(session, view);

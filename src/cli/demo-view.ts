@@ -37,7 +37,7 @@ export class DemoView {
   setup(s: DemoSession): void {
     const p = s.plan;
     this.line(
-      `kubeha demo: ${DEMO_INVENTORY_NAME} planned (${p.plan.pattern.name}); ${p.host.name} runs kubeha proxy in place of nginx-proxy`,
+      `  plan: ${DEMO_INVENTORY_NAME} is ${p.plan.pattern.name}; ${p.host.name} runs kubeha proxy in place of nginx-proxy`,
     );
     for (const n of s.nodes) this.line(`  ${n.node}  ${n.planned} -> lab API server ${n.address}`);
     this.line(
