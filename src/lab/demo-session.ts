@@ -7,7 +7,6 @@
  * `stop()` stops every part that was started, whatever happened before.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_HOSTS, labKubeconfig, startLabCluster, type LabCluster } from './cluster.js';
@@ -17,6 +16,7 @@ import { ProxyObserver, type KubehaAction } from './demo-observer.js';
 import { Traffic } from './demo-traffic.js';
 import { KubeletWatch, loadClientNode } from './demo-watch.js';
 import { writeFileAtomic } from '../shared/atomic-write.js';
+import { freePort } from '../shared/free-port.js';
 import { KubehaError } from '../shared/errors.js';
 
 export interface SessionOptions {
@@ -35,18 +35,6 @@ export interface DemoNode {
   planned: string;
   /** The lab server standing in for it. */
   address: string;
-}
-
-/** Free port on loopback, for a process that cannot listen on port 0 and say which it got. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class DemoSession {
