@@ -74,6 +74,10 @@ export interface UpstreamStatus {
   lastCheck?: Omit<CheckRecord, 'at'> & { at: string };
   /** The last few health changes, oldest first. */
   recentChanges: { at: string; from: string; to: string; reason: string }[];
+  /** Present when the proxy rebalances (see `rebalance` below). */
+  closedRebalanced?: number;
+  /** False for an upstream new connections avoid, where the proxy says so. */
+  takesNewConnections?: boolean;
 }
 
 /** The /status document. Other parts may add keys (the status page shows unknown ones too). */
@@ -86,10 +90,10 @@ export interface StatusReport {
   connectRetries: number;
   failedConnections: number;
   discovered: string[];
+  /** Rebalancing activity, where the proxy rebalances connections. */
+  rebalance?: { enabled: boolean; active: boolean; reason: string; closedConnections: number };
   upstreams: UpstreamStatus[];
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function statusReport(
   pool: UpstreamPool,
@@ -109,7 +113,7 @@ export function statusReport(
       return {
         address: u.key,
         health: u.health.health,
-        since: iso(u.health.since),
+        since: new Date(u.health.since).toISOString(),
         reason: u.health.reason,
         draining: u.draining,
         activeConnections: c.active,
@@ -120,8 +124,8 @@ export function statusReport(
         closedDrained: c.closedDrained,
         bytesFromClients: c.fromClients,
         bytesToClients: c.toClients,
-        lastCheck: u.lastCheck && { ...u.lastCheck, at: iso(u.lastCheck.at) },
-        recentChanges: u.changes.map((h) => ({ ...h, at: iso(h.at) })),
+        lastCheck: u.lastCheck && { ...u.lastCheck, at: new Date(u.lastCheck.at).toISOString() },
+        recentChanges: u.changes.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
       };
     }),
   };

@@ -20,6 +20,7 @@ const KNOWN_KEYS = new Set([
   'connectRetries',
   'failedConnections',
   'discovered',
+  'rebalance',
   'upstreams',
 ]);
 
@@ -72,13 +73,13 @@ function upstreamCard(u: UpstreamStatus): string {
           )
           .join('');
   return `<section class="up" data-upstream="${escapeHtml(u.address)}" data-health="${escapeHtml(u.health)}">
-<h2>${escapeHtml(u.address)} ${badge(u.health)}${u.draining ? ' <b class="h draining">draining</b>' : ''}</h2>
+<h2>${escapeHtml(u.address)} ${badge(u.health)}${u.draining ? ' <b class="h draining">draining</b>' : ''}${u.takesNewConnections === false && u.health === 'healthy' ? ' <b class="h draining">no new connections</b>' : ''}</h2>
 <p class="why">since ${clock(u.since)}: ${escapeHtml(u.reason)}</p>
 <dl>
 <dt>last check</dt><dd>${lastCheck(u)}</dd>
 <dt>connections</dt><dd>${u.activeConnections} active, ${u.totalConnections} total</dd>
 <dt>bytes</dt><dd>${formatBytes(u.bytesFromClients)} up, ${formatBytes(u.bytesToClients)} down</dd>
-<dt>failures</dt><dd>${u.connectFailures} connect, ${u.checkFailures} checks; closed ${u.closedUnhealthy} on unhealthy, ${u.closedDrained} drained</dd>
+<dt>failures</dt><dd>${u.connectFailures} connect, ${u.checkFailures} checks; closed ${u.closedUnhealthy} on unhealthy, ${u.closedDrained} drained${u.closedRebalanced === undefined ? '' : `, ${u.closedRebalanced} rebalanced`}</dd>
 </dl>
 <h3>recent changes</h3><ul>${changes}</ul>
 </section>`;
@@ -103,6 +104,10 @@ export function renderStatusMain(status: StatusReport, now = new Date()): string
     : status.ready
       ? '<b class="h healthy">ready</b>'
       : '<b class="h unknown">not ready</b>';
+  const rb = status.rebalance;
+  const rebalance = rb
+    ? `<dt>rebalancing</dt><dd>${rb.enabled ? (rb.active ? 'moving connections' : 'idle') : 'off'}${rb.reason ? `: ${escapeHtml(rb.reason)}` : ''}; ${rb.closedConnections} closed so far</dd>`
+    : '';
   const discovered =
     status.discovered.length > 0
       ? `<dt>discovered</dt><dd>${status.discovered.map(escapeHtml).join(', ')}</dd>`
@@ -113,7 +118,7 @@ export function renderStatusMain(status: StatusReport, now = new Date()): string
 <dt>listeners</dt><dd>${status.listeners.map(escapeHtml).join(', ') || 'none'}</dd>
 <dt>algorithm</dt><dd>${escapeHtml(status.algorithm)}</dd>
 <dt>connections</dt><dd>${status.connections} open, ${status.connectRetries} connect retries, ${status.failedConnections} clients no upstream took</dd>
-${discovered}</dl>
+${rebalance}${discovered}</dl>
 </section>
 ${status.upstreams.map(upstreamCard).join('\n')}
 ${otherActivity(status)}
