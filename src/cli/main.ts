@@ -10,6 +10,7 @@ import { registerSimulate } from './simulate.js';
 import { registerCompare } from './compare.js';
 import { registerCheck } from './check.js';
 import { registerCompletion } from './completion.js';
+import { registerDemo } from './demo.js';
 
 /**
  * The `kubeha` command. Each sub-command lives in its own file and registers
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCompare(program);
   registerCheck(program);
   registerCompletion(program);
+  registerDemo(program);
 
   // `kubeha plan | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

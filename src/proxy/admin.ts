@@ -3,17 +3,18 @@
  * /healthz on all interfaces and answers 200 whatever the API servers do).
  * /livez: the process serves. /readyz and /healthz: 200 only while at least one
  * upstream is healthy, else 503 with the reasons. /metrics: Prometheus text.
- * /status: JSON of every upstream.
+ * /status: JSON of every upstream. /: the same as a page for people (status-page.ts).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { HostPort } from '../shared/address.js';
 import { listenWithRetry, type BindOptions } from './bind.js';
+import type { StatusReport } from './daemon-report.js';
 
 export interface AdminSources {
   ready(): { ok: boolean; detail: string };
-  status(): object;
+  status(): StatusReport;
   registry: Registry;
 }
 
@@ -64,12 +65,13 @@ function route(
   res: ServerResponse,
 ): void {
   if (method !== 'GET' && method !== 'HEAD') return text(res, 405, 'method not allowed\n');
-  let path: string;
+  let parsed: URL;
   try {
-    path = new URL(url ?? '/', 'http://admin').pathname;
+    parsed = new URL(url ?? '/', 'http://admin');
   } catch {
     return text(res, 400, 'bad request target\n'); // e.g. "//[": an authority that is no host
   }
+  const path = parsed.pathname;
   switch (path) {
     case '/livez':
       return text(res, 200, 'ok\n');
@@ -91,9 +93,27 @@ function route(
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(`${JSON.stringify(src.status(), null, 2)}\n`);
       return;
+    case '/':
+      statusPage(res, src.status(), parsed.searchParams.get('part') === 'main').catch(
+        (err: Error) => text(res, 500, `${err.message}\n`),
+      );
+      return;
     default:
-      return text(res, 404, 'not found: try /livez /readyz /healthz /metrics /status\n');
+      return text(res, 404, 'not found: try / /livez /readyz /healthz /metrics /status\n');
   }
+}
+
+/** The page's module loads on the first request: an idle proxy never holds it. */
+async function statusPage(res: ServerResponse, status: StatusReport, part: boolean): Promise<void> {
+  const page = await import('./status-page.js');
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    // Nothing from elsewhere: inline style and script only, no framing.
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+  });
+  res.end(part ? page.renderStatusMain(status) : page.renderStatusPage(status));
 }
 
 function text(res: ServerResponse, code: number, body: string): void {

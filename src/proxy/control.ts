@@ -20,7 +20,7 @@ import { AdminServer } from './admin.js';
 import { mergeUpstreams } from './discovery.js';
 import { DiscoveryLoop } from './discovery-loop.js';
 import { readCheckTls, tlsChanges, TLS_REFRESH_MS, type CheckTlsFiles } from './tls-files.js';
-import { readiness, statusReport } from './daemon-report.js';
+import { readiness, statusReport, type StatusReport } from './daemon-report.js';
 
 /** What the data side reports to the control, for /metrics and /status. */
 export interface DataSide {
@@ -221,7 +221,7 @@ export class ProxyControl {
     return readiness(this.pool);
   }
 
-  status(): object {
+  status(): StatusReport {
     return statusReport(this.pool, {
       listeners: this.opts.data.listenAddresses(),
       algorithm: this.cfg.algorithm,

@@ -2,7 +2,8 @@
  * What the daemon reports: readiness for /readyz, the /status document, and the
  * counters a worker process sends its supervisor (and how the supervisor sums them).
  */
-import { zeroCounters, type UpstreamCounters } from './upstream.js';
+import type { DiscoveryReport } from './discovery-loop.js';
+import { zeroCounters, type CheckRecord, type UpstreamCounters } from './upstream.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { ListenerCounters } from './data-path.js';
 import { rebalanceVerdict, type RebalanceParams } from '../balancing/rebalance.js';
@@ -58,6 +59,47 @@ export function readiness(pool: UpstreamPool): { ok: boolean; detail: string } {
   };
 }
 
+/** One upstream in /status (and on the status page). */
+export interface UpstreamStatus {
+  address: string;
+  health: string;
+  since: string;
+  reason: string;
+  draining: boolean;
+  activeConnections: number;
+  totalConnections: number;
+  connectFailures: number;
+  checkFailures: number;
+  closedUnhealthy: number;
+  closedDrained: number;
+  bytesFromClients: number;
+  bytesToClients: number;
+  lastCheck?: Omit<CheckRecord, 'at'> & { at: string };
+  /** The last few health changes, oldest first. */
+  recentChanges: { at: string; from: string; to: string; reason: string }[];
+  /** Present when the proxy rebalances (see `rebalance` below). */
+  closedRebalanced?: number;
+  /** False for an upstream new connections avoid, where the proxy says so. */
+  takesNewConnections?: boolean;
+}
+
+/** The /status document. Other parts may add keys (the status page shows unknown ones too). */
+export interface StatusReport {
+  panic: boolean;
+  ready: boolean;
+  listeners: string[];
+  algorithm: string;
+  connections: number;
+  connectRetries: number;
+  failedConnections: number;
+  discovered: string[];
+  /** How discovery follows default/kubernetes, where it is on. */
+  discovery?: DiscoveryReport;
+  /** Rebalancing activity, where the proxy rebalances connections. */
+  rebalance?: { enabled: boolean; active: boolean; reason: string; closedConnections: number };
+  upstreams: UpstreamStatus[];
+}
+
 export function statusReport(
   pool: UpstreamPool,
   extra: {
@@ -66,9 +108,9 @@ export function statusReport(
     connections: number;
     discovered: string[];
     rebalance: RebalanceParams;
-    discovery?: object;
+    discovery?: DiscoveryReport;
   },
-): object {
+): StatusReport {
   // The whole proxy's view (workers' connections included); each process acts on its own share.
   const verdict = rebalanceVerdict(
     loadViews(pool, (u) => u.counters().active),
@@ -111,6 +153,7 @@ export function statusReport(
         bytesFromClients: c.fromClients,
         bytesToClients: c.toClients,
         lastCheck: u.lastCheck && { ...u.lastCheck, at: new Date(u.lastCheck.at).toISOString() },
+        recentChanges: u.changes.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
       };
     }),
   };

@@ -12,6 +12,7 @@ import { DataPlane } from './data-plane.js';
 import { readFileLimit, type FileLimit } from './limits.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { logServing, logStopped, logFileLimit } from './lifecycle-log.js';
+import type { StatusReport } from './daemon-report.js';
 
 export interface DaemonOptions {
   logger: Logger;
@@ -91,7 +92,7 @@ export class ProxyDaemon {
     return this.control.readiness();
   }
 
-  status(): object {
+  status(): StatusReport {
     return this.control.status();
   }
 

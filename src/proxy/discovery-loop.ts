@@ -14,6 +14,14 @@ import { readState, statePath, writeState } from './discovery-state.js';
 import { ServiceWatch, type WatchMode } from './discovery-watch.js';
 import { DiscoveryCredentials } from './kube-credentials.js';
 
+/** What discovery says in /status. */
+export interface DiscoveryReport {
+  following: string | null;
+  error?: string;
+  heldBack?: string[];
+  refused?: string;
+}
+
 export interface DiscoveryDeps {
   log: Logger;
   pool: UpstreamPool;
@@ -95,7 +103,7 @@ export class DiscoveryLoop {
   }
 
   /** For /status: how default/kubernetes is followed, the last error, a set held back. */
-  report(): object | undefined {
+  report(): DiscoveryReport | undefined {
     if (!this.enabled) return undefined;
     return {
       following: this.watch ? MODE_TEXT[this.watch.mode] : null,

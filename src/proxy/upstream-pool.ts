@@ -179,6 +179,8 @@ export class UpstreamPool {
     u.health = step.state;
     const t = step.transition;
     if (!t) return;
+    // when it was decided: a timed-out check's own time is its start
+    u.recordChange({ at: Date.now(), ...t });
     this.events.transition?.(u);
     const level = t.to === 'unhealthy' ? 'warn' : 'info';
     this.log[level](

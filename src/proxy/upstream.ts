@@ -8,6 +8,17 @@ import type { Socket } from 'node:net';
 import { initialHealth, type HealthState } from '../balancing/upstream-health.js';
 import { formatHostPort, parseHostPort } from '../shared/address.js';
 
+/** One health change, kept for /status and the status page. */
+export interface HealthChange {
+  at: number;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** How many health changes an upstream remembers. */
+export const RECENT_CHANGES = 8;
+
 export interface CheckRecord {
   ok: boolean;
   /** 401/403: the API server answered but refused our credentials; counts as alive. */
@@ -51,6 +62,8 @@ export class Upstream {
   readonly conns = new Set<ProxiedConnection>();
   draining = false;
   lastCheck?: CheckRecord;
+  /** The last RECENT_CHANGES health changes, oldest first. */
+  readonly changes: HealthChange[] = [];
   /** Timer closing this upstream's connections after the unhealthy grace or drain timeout. */
   closeTimer?: NodeJS.Timeout;
   /** When closeTimer fires (unhealthy closes only). */
@@ -73,6 +86,11 @@ export class Upstream {
     this.key = formatHostPort(hp);
     this.index = index;
     this.health = initialHealth(now);
+  }
+
+  recordChange(change: HealthChange): void {
+    this.changes.push(change);
+    if (this.changes.length > RECENT_CHANGES) this.changes.shift();
   }
 
   /** Counters of the worker processes' data paths (multi-process mode), latest report. */

@@ -1,5 +1,4 @@
 /** Test scaffolding: a lab cluster plus a proxy daemon in-process, on free loopback ports. */
-import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +9,9 @@ import { validateConfig } from '../../src/proxy/config.js';
 import type { ProxyConfigInput } from '../../src/proxy/config-schema.js';
 import { startLabCluster, type LabCluster, type LabClusterOptions } from '../../src/lab/cluster.js';
 
-/**
- * A port nothing listens on right now. Only for a port that must stay closed (a
- * refused connect) or that another program (nginx, a container) must be told before
- * it starts: it is free only until someone else binds it. Whatever kubeha listens on
- * in a test binds port 0 and reads the port back (`boundPort`).
- */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../src/shared/free-port.js';
+
+export { freePort };
 
 /** The port of an address kubeha bound with port 0, as listenAddresses()/adminAddress() give it. */
 export function boundPort(address: string | undefined): number {
