@@ -223,6 +223,10 @@ export class LabApiServer {
 
   private handle(req: AnyRequest, res: AnyResponse): void {
     this.requestsTotal++;
+    // Pausing a raw socket does not stop the TLS layer reading from it, so a request on a
+    // connection established before the hang (a keep-alive health check) still arrives
+    // here: a silent host answers nothing.
+    if (this.mode === 'hanging') return;
     res.setHeader('x-kubeha-lab-server', this.name);
     res.setHeader('cache-control', 'no-cache, private');
     const url = new URL(req.url ?? '/', 'https://lab');
