@@ -382,10 +382,11 @@ test('kubeha proxy --check-config accepts the rendered proxy.yaml; started befor
       log,
     );
     assert.match(log, /discovery \(EndpointSlices\): \+/);
-    assert.deepEqual(
-      JSON.parse(readFileSync(join(stateDir, 'discovery.json'), 'utf8')).upstreams,
-      servers,
-    );
+    // written just after the set is applied
+    const state = join(stateDir, 'discovery.json');
+    for (const end = Date.now() + 5000; !existsSync(state) && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(JSON.parse(readFileSync(state, 'utf8')).upstreams, servers);
   } finally {
     if (running && running.exitCode === null) {
       const exited = new Promise((r) => running!.once('exit', r));
