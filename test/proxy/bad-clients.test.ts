@@ -106,7 +106,7 @@ test('10,000 connections as fast as possible: maxConnections holds, memory is re
     const st = rig.daemon.status() as { connections: number };
     assert.equal(st.connections, 0);
     const m = parseMetrics((await adminGet(rig, '/metrics')).body);
-    const listener = `{listener="127.0.0.1:${rig.port}"}`;
+    const listener = `{listener="${rig.daemon.config.listen[0]}"}`;
     const dropped = m.get(`kubeha_proxy_listener_dropped_connections_total${listener}`) ?? 0;
     assert.ok(dropped > 0, 'connections beyond the ceiling were dropped and counted');
     // A connect the kernel refused (accept queue full) never reaches the proxy.
