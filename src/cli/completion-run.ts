@@ -105,6 +105,17 @@ function firstSentence(help: string): string {
   return help.split(/[;(]/)[0]!.trim();
 }
 
+/** Each shell's way of completing each kind of option value. */
+interface Actions {
+  flag: string;
+  file: string;
+  dir: string;
+  none: string;
+  words: (words: string[]) => string;
+}
+const actionFor = (v: ValueKind, a: Actions): string =>
+  v.kind === 'words' ? a.words(v.words) : a[v.kind];
+
 const flagsOf = (o: OptionInfo) => [o.short, o.long].filter((x): x is string => x !== undefined);
 
 function bash(t: Tree): string {
@@ -126,16 +137,14 @@ function bash(t: Tree): string {
       const pat = flagsOf(o)
         .map((f) => `${c.name}:${f}`)
         .join('|');
-      const v = o.value;
-      if (v.kind === 'flag') continue;
-      const action =
-        v.kind === 'file'
-          ? 'compopt -o filenames; COMPREPLY=($(compgen -f -- "$cur"))'
-          : v.kind === 'dir'
-            ? 'compopt -o filenames; COMPREPLY=($(compgen -d -- "$cur"))'
-            : v.kind === 'words'
-              ? `COMPREPLY=($(compgen -W "${v.words.join(' ')}" -- "$cur"))`
-              : 'COMPREPLY=()';
+      if (o.value.kind === 'flag') continue;
+      const action = actionFor(o.value, {
+        flag: '',
+        file: 'compopt -o filenames; COMPREPLY=($(compgen -f -- "$cur"))',
+        dir: 'compopt -o filenames; COMPREPLY=($(compgen -d -- "$cur"))',
+        words: (w) => `COMPREPLY=($(compgen -W "${w.join(' ')}" -- "$cur"))`,
+        none: 'COMPREPLY=()',
+      });
       lines.push(`    ${pat}) ${action}; return ;;`);
     }
   }
@@ -172,17 +181,13 @@ function zsh(t: Tree): string {
   for (const c of t.commands) {
     const specs = c.options.map((o) => {
       const flags = flagsOf(o);
-      const v = o.value;
-      const action =
-        v.kind === 'flag'
-          ? ''
-          : v.kind === 'file'
-            ? ':file:_files'
-            : v.kind === 'dir'
-              ? ':directory:_files -/'
-              : v.kind === 'words'
-                ? `:value:(${v.words.join(' ')})`
-                : ':value: ';
+      const action = actionFor(o.value, {
+        flag: '',
+        file: ':file:_files',
+        dir: ':directory:_files -/',
+        words: (w) => `:value:(${w.join(' ')})`,
+        none: ':value: ',
+      });
       const names = flags.length > 1 ? `{${flags.join(',')}}` : flags[0]!;
       const excl = flags.length > 1 ? `'(${flags.join(' ')})'` : '';
       return `${excl}${names}'[${zq(o.help)}]${action}'`;
@@ -216,17 +221,13 @@ function fish(t: Tree): string {
       const names = [o.short ? `-s ${o.short.slice(1)}` : '', o.long ? `-l ${o.long.slice(2)}` : '']
         .filter(Boolean)
         .join(' ');
-      const v = o.value;
-      const value =
-        v.kind === 'flag'
-          ? ''
-          : v.kind === 'file'
-            ? ' -r -F'
-            : v.kind === 'dir'
-              ? " -r -x -a '(__fish_complete_directories)'"
-              : v.kind === 'words'
-                ? ` -x -a ${fq(v.words.join(' '))}`
-                : ' -x';
+      const value = actionFor(o.value, {
+        flag: '',
+        file: ' -r -F',
+        dir: " -r -x -a '(__fish_complete_directories)'",
+        words: (w) => ` -x -a ${fq(w.join(' '))}`,
+        none: ' -x',
+      });
       lines.push(`complete -c kubeha ${when} ${names}${value} -d ${fq(o.help)}`);
     }
     if (c.args.length > 0) lines.push(`complete -c kubeha ${when} -a ${fq(c.args.join(' '))}`);
