@@ -20,6 +20,8 @@ export interface CheckTlsFiles {
   missing: string[];
 }
 
+const KEYS = ['caFile', 'certFile', 'keyFile'];
+
 export async function readCheckTls(cfg: ProxyConfig): Promise<CheckTlsFiles> {
   const hc = cfg.healthCheck;
   const missing: string[] = [];
@@ -58,7 +60,8 @@ export async function readCheckTls(cfg: ProxyConfig): Promise<CheckTlsFiles> {
       key: pair ? key : undefined,
       serverName: hc.serverName,
     },
-    missing,
+    // In the configuration's order, not the order the reads failed in (the log names them).
+    missing: KEYS.filter((k) => missing.includes(k)),
   };
 }
 
