@@ -89,6 +89,7 @@ export class ProxyControl {
       log,
       pool: this.pool,
       config: () => this.cfg,
+      listening: () => opts.data.listenAddresses()[0],
       changed: () => {
         this.pool.configure(this.upstreamList(), poolSettings(this.cfg));
         this.opts.upstreamListChanged?.(this.upstreamList());

@@ -26,6 +26,8 @@ export interface DiscoveryDeps {
   log: Logger;
   pool: UpstreamPool;
   config: () => ProxyConfig;
+  /** The first listener as bound (its port when the config says 0). */
+  listening: () => string | undefined;
   /** the applied set changed */
   changed: (found: string[]) => void;
 }
@@ -93,7 +95,7 @@ export class DiscoveryLoop {
     }
     if (!this.serving || this.watch) return;
     this.watch = new ServiceWatch({
-      target: () => this.credentials.target(this.deps.config()),
+      target: () => this.credentials.target(this.deps.config(), this.deps.listening()),
       intervalMs: () => this.deps.config().discovery.interval,
       snapshot: (set, mode) => this.read(set, mode),
       failed: (message, mode) => this.failed(message, mode),

@@ -30,9 +30,9 @@ export interface ApiTarget extends HostPort {
   checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
 }
 
-/** The proxy's first listen address as a client reaches it. */
-export function ownListener(cfg: ProxyConfig): HostPort {
-  const l = parseHostPort(cfg.listen[0]!);
+/** The proxy's first listen address (as bound, where known) as a client reaches it. */
+export function ownListener(cfg: ProxyConfig, bound?: string): HostPort {
+  const l = parseHostPort(bound ?? cfg.listen[0]!);
   if (l.host === '0.0.0.0' || l.host === '') return { host: '127.0.0.1', port: l.port };
   if (l.host === '::') return { host: '::1', port: l.port };
   return l;
@@ -42,12 +42,13 @@ export function ownListener(cfg: ProxyConfig): HostPort {
 export function serverIdentity(
   kube: KubeconfigCredentials | undefined,
   cfg: ProxyConfig,
+  bound?: string,
 ): { verifyName: string; servername?: string } {
   const verifyName =
     kube?.tlsServerName ??
     (kube ? new URL(kube.server).hostname.replace(/^\[|\]$/g, '') : undefined) ??
     cfg.healthCheck.serverName ??
-    ownListener(cfg).host;
+    ownListener(cfg, bound).host;
   return { verifyName, ...(isIP(verifyName) === 0 ? { servername: verifyName } : {}) };
 }
 
@@ -103,7 +104,7 @@ export class DiscoveryCredentials {
     return this.kube;
   }
 
-  async target(cfg: ProxyConfig): Promise<ApiTarget> {
+  async target(cfg: ProxyConfig, bound?: string): Promise<ApiTarget> {
     const kube = await this.kubeconfig(cfg);
     const hc = cfg.healthCheck;
     const [ca, cert, key] = await Promise.all([
@@ -112,9 +113,9 @@ export class DiscoveryCredentials {
       pem('the client key', kube ? kube.key : hc.keyFile),
     ]);
     if (ca === undefined) throw new Error('no CA: an unverified endpoint list is not followed');
-    const id = serverIdentity(kube, cfg);
+    const id = serverIdentity(kube, cfg, bound);
     return {
-      ...ownListener(cfg),
+      ...ownListener(cfg, bound),
       ca,
       ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
       ...id,

@@ -210,8 +210,9 @@ test('a set sharing nothing with the configured upstreams waits until they are a
     const status = p.daemon.status() as { discovery: { following: string; heldBack?: string[] } };
     assert.equal(status.discovery.following, 'EndpointSlices');
     assert.deepEqual(status.discovery.heldBack, [c]);
-    // a goes down: now the cluster has really moved, and the set applies
-    await l.servers[0]!.refuse();
+    // a goes down (its process dies: the checks' kept-alive connection breaks too, where a
+    // refusing listener alone would leave it answering): the cluster has really moved
+    await l.servers[0]!.die();
     assert.ok(await waitFor(() => p.keys().join() === [a, c].join(), 8000), p.keys().join(','));
   } finally {
     await p.stop();
