@@ -166,9 +166,13 @@ async function resets(rig: FaultRig): Promise<object> {
   await ensureAllHealthy();
   const requests: RequestResult[] = [];
   for (let i = 0; i < 6; i++) requests.push(await oneRequest(rig.ca.cert));
-  // The proxy's books once the dust settles: what is open per upstream, what it has carried.
+  // The proxy's books once the dust settles (the one-shot requests' connections closed
+  // too): what is open per upstream, what it has carried.
+  const stillOpen = () => spared.filter((w) => w.isOpen()).length;
   const settled = await waitStatus(
-    (s) => s.upstreams.find((u) => u.address === victim.address)?.activeConnections === 0,
+    (s) =>
+      s.upstreams.find((u) => u.address === victim.address)?.activeConnections === 0 &&
+      s.upstreams.reduce((n, u) => n + u.activeConnections, 0) === stillOpen(),
     10_000,
   );
   const s = settled.status;
